@@ -1,0 +1,79 @@
+#include "sys/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "sys/error.hpp"
+
+namespace nook {
+
+UniqueFd open_fd(const std::string& path, int flags, int mode) {
+  int fd = retry_eintr([&] { return ::open(path.c_str(), flags | O_CLOEXEC, mode); });
+  if (fd < 0) throw_errno("open", path);
+  return UniqueFd(fd);
+}
+
+std::string read_file(const std::string& path) {
+  UniqueFd fd = open_fd(path, O_RDONLY);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd.get(), buf, sizeof buf); });
+    if (n < 0) throw_errno("read", path);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+void write_all(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = retry_eintr([&] { return ::write(fd, data.data(), data.size()); });
+    if (n < 0) throw_errno("write", what);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+void write_file(const std::string& path, std::string_view data, int flags, int mode) {
+  UniqueFd fd = open_fd(path, O_WRONLY | (flags ? flags : (O_CREAT | O_TRUNC)), mode);
+  write_all(fd.get(), data, path);
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, int mode) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    write_all(fd.get(), data, tmp);
+    if (::fsync(fd.get()) < 0) throw_errno("fsync", tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw_errno("rename", path, e);
+  }
+}
+
+void make_dirs(const std::string& path, int mode) {
+  if (path.empty()) return;
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
+  if (errno != ENOENT) throw_errno("mkdir", path);
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) make_dirs(path.substr(0, slash), mode);
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) throw_errno("mkdir", path);
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+void remove_tree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec && ec.value() != ENOENT) throw Error("remove", path, ec.value());
+}
+
+}  // namespace nook

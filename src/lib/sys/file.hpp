@@ -1,0 +1,23 @@
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "sys/fd.hpp"
+
+namespace nook {
+
+// Whole-file helpers; every failure throws Error with the path.
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, std::string_view data, int flags = 0, int mode = 0644);
+// Writes to a temporary name beside path, fsyncs and renames over path.
+void write_file_atomic(const std::string& path, std::string_view data, int mode = 0644);
+// mkdir -p; existing directories are fine.
+void make_dirs(const std::string& path, int mode = 0755);
+bool path_exists(const std::string& path);
+UniqueFd open_fd(const std::string& path, int flags, int mode = 0);
+// Writes all of data to fd, retrying short writes and EINTR.
+void write_all(int fd, std::string_view data, const std::string& what);
+// Removes a directory tree; missing is fine.
+void remove_tree(const std::string& path);
+
+}  // namespace nook
