@@ -22,6 +22,9 @@ Error::Error(std::string op, std::string path, int errnum, std::string detail)
 
 Error::Error(std::string message) : std::runtime_error(message), op_(std::move(message)) {}
 
+Error::Error(std::string message, int errnum)
+    : std::runtime_error(message), op_(std::move(message)), errnum_(errnum) {}
+
 void throw_errno(const std::string& op, const std::string& path) { throw_errno(op, path, errno); }
 
 void throw_errno(const std::string& op, const std::string& path, int errnum) {

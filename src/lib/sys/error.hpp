@@ -12,6 +12,9 @@ class Error : public std::runtime_error {
   // errnum == 0 means "not a system error" (bad input, bad state).
   Error(std::string op, std::string path, int errnum, std::string detail = {});
   explicit Error(std::string message);
+  // A message composed elsewhere (e.g. in the container's init) that still
+  // remembers the errno behind it.
+  Error(std::string message, int errnum);
 
   int errnum() const noexcept { return errnum_; }
   const std::string& op() const noexcept { return op_; }

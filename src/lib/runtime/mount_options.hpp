@@ -1,0 +1,25 @@
+#pragma once
+// OCI mount "options" → mount(2) flags, propagation and filesystem data.
+#include <string>
+#include <vector>
+
+namespace nook::runtime {
+
+struct MountOptions {
+  unsigned long flags = 0;        // MS_RDONLY, MS_NOSUID, ... (set)
+  unsigned long clear = 0;        // flags an option turned off ("rw", "suid"...)
+  unsigned long propagation = 0;  // MS_SHARED / MS_PRIVATE / ... | MS_REC
+  bool bind = false;
+  bool recursive = false;  // rbind
+  std::string data;        // comma-joined options the kernel flags do not cover
+};
+
+// Never throws: options it does not know are passed to the filesystem as
+// data, as runc and crun do (e.g. "mode=755", "size=65536k").
+MountOptions parse_mount_options(const std::vector<std::string>& options);
+
+// Propagation name from linux.rootfsPropagation → flags; throws Error on an
+// unknown name.
+unsigned long parse_propagation(const std::string& name);
+
+}  // namespace nook::runtime

@@ -1,0 +1,91 @@
+#include "runtime/process_launch.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "runtime/capabilities.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/process_setup.hpp"
+#include "runtime/terminal.hpp"
+#include "sys/error.hpp"
+#include "sys/file.hpp"
+#include "sys/path_in_root.hpp"
+#include "sys/socket.hpp"
+
+namespace nook::runtime {
+namespace {
+
+void setup_terminal(const oci::Process& p, int console_socket_fd) {
+  Pty pty = open_pty();
+  if (p.console_size)
+    set_window_size(pty.master.get(), p.console_size->height, p.console_size->width);
+  // The terminal belongs to the process user, as on a login.
+  if (::fchown(pty.slave.get(), p.user.uid, p.user.gid) < 0 && errno != EINVAL)
+    throw_errno("chown terminal");
+  send_fd(console_socket_fd, pty.master.get(), "/dev/ptmx");
+  make_controlling_terminal(pty.slave.get());
+}
+
+void wait_for_start(int fifo_fd) {
+  // Opening the fifo for writing blocks until `start` opens it for reading.
+  UniqueFd w = open_fd(fd_path(fifo_fd), O_WRONLY);
+  write_all(w.get(), "0", "exec fifo");
+}
+
+void ensure_cwd(const std::string& cwd) {
+  UniqueFd root = open_fd("/", O_PATH | O_DIRECTORY);
+  make_dirs_in_root(root.get(), cwd);
+}
+
+}  // namespace
+
+void launch_process(const ProcessLaunch& l) {
+  const oci::Process& proc = *l.process;
+  if (proc.terminal) setup_terminal(proc, l.console_socket_fd);
+  apply_rlimits(proc.rlimits);
+  if (proc.oom_score_adj) apply_oom_score_adj(*proc.oom_score_adj);
+  ensure_cwd(proc.cwd);
+
+  if (l.seccomp && !proc.no_new_privileges) l.seccomp->load();
+  if (proc.capabilities) prepare_capabilities(*proc.capabilities);
+  switch_user(proc.user, l.setgroups_allowed);
+  if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to process.cwd", proc.cwd);
+  std::string exe = find_executable(proc.args[0], proc.env);
+  if (proc.capabilities)
+    apply_capabilities(*proc.capabilities);
+  else
+    drop_all_capabilities();
+  if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
+
+  l.sync->send(SyncKind::ready);
+  if (l.exec_fifo_fd >= 0) wait_for_start(l.exec_fifo_fd);
+  if (l.start_hooks) run_hooks(*l.start_hooks, l.hooks_state, "startContainer");
+  if (l.seccomp && proc.no_new_privileges) l.seccomp->load();
+  prepare_inherited_fds(l.preserve_fds);
+  exec_process(exe, proc.args, proc.env);
+}
+
+void run_child_reporting(SyncChannel& sync, const std::function<void()>& steps) {
+  int code = 1;
+  try {
+    steps();
+  } catch (const Error& e) {
+    bool exec_error = std::string(e.what()).rfind("exec:", 0) == 0;
+    if (exec_error && e.errnum() == ENOENT) code = 127;
+    if (exec_error && e.errnum() == EACCES) code = 126;
+    try {
+      sync.send_error(e);
+    } catch (...) {
+    }
+  } catch (const std::exception& e) {
+    try {
+      sync.send_error(Error(e.what()));
+    } catch (...) {
+    }
+  }
+  ::_exit(code);
+}
+
+}  // namespace nook::runtime

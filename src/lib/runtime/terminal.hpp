@@ -1,0 +1,23 @@
+#pragma once
+// Pseudo-terminals for container processes: the pty is opened inside the
+// container (its own devpts), the master goes back to whoever holds the
+// console socket (podman's conmon, or nook-runtime itself for `run -t`).
+#include <string>
+
+#include "oci/spec.hpp"
+#include "sys/fd.hpp"
+
+namespace nook::runtime {
+
+struct Pty {
+  UniqueFd master;
+  UniqueFd slave;
+};
+
+// Opens /dev/ptmx of the current mount namespace and its slave.
+Pty open_pty();
+void set_window_size(int fd, unsigned rows, unsigned cols);
+// setsid, TIOCSCTTY, and the slave as stdin/stdout/stderr.
+void make_controlling_terminal(int slave_fd);
+
+}  // namespace nook::runtime

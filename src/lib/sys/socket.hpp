@@ -1,0 +1,18 @@
+#pragma once
+// Unix sockets: pairs, and passing fds with SCM_RIGHTS.
+#include <string>
+#include <utility>
+
+#include "sys/fd.hpp"
+
+namespace nook {
+
+std::pair<UniqueFd, UniqueFd> make_socketpair(int type);
+// Connects a SOCK_STREAM unix socket to path.
+UniqueFd connect_unix(const std::string& path);
+// Sends one fd with a small payload (at least one byte is always sent).
+void send_fd(int sock, int fd, const std::string& payload = "x");
+// Receives one fd; the payload read is stored in *payload if given.
+UniqueFd recv_fd(int sock, std::string* payload = nullptr);
+
+}  // namespace nook
