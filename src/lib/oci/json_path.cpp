@@ -123,21 +123,22 @@ uint64_t json_uint64(const JsonAt& at, uint64_t max) {
 }
 
 int64_t json_int64(const JsonAt& at, int64_t min, int64_t max) {
+  auto out_of_range = [&] {
+    json_fail(at, "value " + at.value.dump() + " out of range (" + std::to_string(min) + " to " +
+                      std::to_string(max) + ")");
+  };
   int64_t v = 0;
   if (at.value.is_number_unsigned()) {
+    // nlohmann stores every non-negative integer as unsigned.
     uint64_t u = at.value.get<uint64_t>();
-    if (u > static_cast<uint64_t>(max))
-      json_fail(at,
-                "value " + std::to_string(u) + " out of range (max " + std::to_string(max) + ")");
+    if (u > static_cast<uint64_t>(max)) out_of_range();
     v = static_cast<int64_t>(u);
   } else if (at.value.is_number_integer()) {
     v = at.value.get<int64_t>();
   } else {
     json_fail(at, "expected an integer, got " + json_describe(at.value));
   }
-  if (v < min || v > max)
-    json_fail(at, "value " + std::to_string(v) + " out of range (" + std::to_string(min) + " to " +
-                      std::to_string(max) + ")");
+  if (v < min || v > max) out_of_range();
   return v;
 }
 

@@ -200,7 +200,10 @@ Hook parse_hook(const JsonAt& at) {
   Hook h;
   h.path = absolute_path(json_required(at, "path"));
   if (auto m = json_optional(at, "args")) h.args = json_string_array(*m);
-  if (auto m = json_optional(at, "env")) h.env = json_string_array(*m);
+  if (auto m = json_optional(at, "env")) {
+    h.env = json_string_array(*m);
+    check_env(*m, h.env);
+  }
   if (auto m = json_optional(at, "timeout")) {
     h.timeout = json_int<int>(*m);
     if (*h.timeout <= 0) json_fail(*m, "must be greater than 0, got " + std::to_string(*h.timeout));
