@@ -12,8 +12,9 @@ build=(build-essential cmake g++ pkg-config ninja-build clang clang-format
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libsqlite3-dev
   libsubid-dev libzstd-dev libisal-dev libgtest-dev googletest)
 run=(uidmap passt slirp4netns fuse-overlayfs catatonit)
+# skopeo: an independent OCI client to check our fixtures and registry pushes.
 test=(docker-registry busybox-static podman crun runc jq curl procps util-linux
-  iproute2 hyperfine bats)
+  iproute2 hyperfine bats bats-assert bats-support bats-file skopeo shellcheck git)
 missing=()
 for p in "${build[@]}" "${run[@]}" "${test[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
