@@ -318,6 +318,7 @@ TEST(CgroupResources, EverythingConvertedInOrder) {
   r.cpu->shares = 1024;
   r.cpu->quota = 50000;
   r.cpu->period = 100000;
+  r.cpu->burst = 20000;
   r.cpu->idle = 1;
   r.cpu->cpus = "0-1";
   r.cpu->mems = "0";
@@ -346,6 +347,7 @@ TEST(CgroupResources, EverythingConvertedInOrder) {
       {"memory.swap.max", "268435456"},
       {"cpu.weight", "39"},
       {"cpu.max", "50000 100000"},
+      {"cpu.max.burst", "20000"},
       {"cpu.idle", "1"},
       {"cpuset.cpus", "0-1"},
       {"cpuset.mems", "0"},
@@ -840,6 +842,25 @@ TEST(CgroupReal, HugetlbLimitIsWrittenThroughADelegatedParent) {
   cg->apply(r);
   EXPECT_EQ(nook::read_file(cg->path() + "/hugetlb." + sizes.front() + ".max"), "0\n");
   cg->destroy();
+}
+
+TEST(CgroupReal, UnlimitedValuesAskForNothing) {
+  REQUIRE_DELEGATED_DIR(dir);
+  // "-1" everywhere is what some front ends write for "no limit"; it must
+  // neither need a controller nor be refused where no cgroup can be had.
+  nook::oci::Resources r;
+  r.memory = nook::oci::Memory{};
+  r.memory->limit = -1;
+  r.pids = nook::oci::Pids{-1};
+  r.cpu = nook::oci::Cpu{};
+  r.cpu->quota = -1;
+  ASSERT_FALSE(r.asks_for_limits());
+  ASSERT_FALSE(rt::resource_writes(r).empty());
+  auto cg = Cgroup::setup(test_cgroups_path(dir, "unl"), "unl", r, false);
+  ASSERT_TRUE(cg.has_value());
+  cg->destroy();
+  EXPECT_FALSE(
+      Cgroup::setup("/nook-undelegated-" + std::to_string(::getpid()), "x", r, false).has_value());
 }
 
 TEST(CgroupReal, NoDelegationOutsideTheSubtree) {

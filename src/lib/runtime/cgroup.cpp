@@ -104,7 +104,10 @@ std::optional<Cgroup> Cgroup::setup(const std::string& cgroups_path, const std::
   // Validate the whole request before touching the system.
   std::vector<CgroupWrite> writes;
   if (resources) writes = resource_writes(*resources);
-  const bool limits = !writes.empty();
+  // Only a real limit makes a missing cgroup an error. Writes that merely
+  // spell "unlimited" ("max") change nothing in a fresh cgroup, so without a
+  // real limit nothing is written and no controller is needed.
+  const bool limits = resources && resources->asks_for_limits();
 
   CgroupHost host = CgroupHost::detect();
   auto unavailable = [&](const std::string& path, int err) -> std::optional<Cgroup> {

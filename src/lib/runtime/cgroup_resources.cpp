@@ -54,6 +54,8 @@ void add_cpu(const oci::Cpu& c, std::vector<CgroupWrite>& out) {
     std::string quota = c.quota && *c.quota > 0 ? std::to_string(*c.quota) : "max";
     out.push_back({"cpu.max", quota + " " + std::to_string(period)});
   }
+  // After cpu.max: the kernel refuses a burst larger than the quota in force.
+  if (c.burst) out.push_back({"cpu.max.burst", std::to_string(*c.burst)});
   if (c.idle) {
     if (*c.idle != 0 && *c.idle != 1)
       throw Error("linux.resources.cpu", "idle", 0,
