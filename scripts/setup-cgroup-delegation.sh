@@ -32,7 +32,7 @@ user=$1
 shift
 run=()
 if [ $# -gt 0 ]; then
-  [ "$1" = --run ] && [ $# -ge 2 ] || usage
+  if [ "$1" != --run ] || [ $# -lt 2 ]; then usage; fi
   shift
   run=("$@")
 fi
@@ -54,7 +54,8 @@ dir=$mnt/nook-test-$user
 
 # Hand every controller the root has down to its children, so the delegated
 # cgroup offers them (on a hybrid host only what v1 has not taken, if any).
-for c in $(cat "$mnt/cgroup.controllers"); do
+read -ra offered <"$mnt/cgroup.controllers" || true  # empty file: no newline
+for c in "${offered[@]}"; do
   if ! grep -qw -- "$c" "$mnt/cgroup.subtree_control"; then
     echo "+$c" >"$mnt/cgroup.subtree_control" 2>/dev/null ||
       echo "$me: warning: cannot enable the $c controller in $mnt" >&2
@@ -68,7 +69,8 @@ if grep -qx 'populated 0' "$dir/cgroup.events"; then
   # the controllers a previous run enabled, so processes may enter $dir again
   # (cgroup v2 admits none into a cgroup that hands controllers down).
   find "$dir" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
-  for c in $(cat "$dir/cgroup.subtree_control"); do
+  read -ra enabled <"$dir/cgroup.subtree_control" || true
+  for c in "${enabled[@]}"; do
     echo "-$c" >"$dir/cgroup.subtree_control"
   done
 fi

@@ -30,8 +30,7 @@ class Cgroup {
   // can be had and none was needed. systemd=true (--systemd-cgroup) throws a
   // clear Error: there is no systemd user session to ask.
   static std::optional<Cgroup> setup(const std::string& cgroups_path, const std::string& id,
-                                     const std::optional<oci::Resources>& resources,
-                                     bool systemd);
+                                     const std::optional<oci::Resources>& resources, bool systemd);
   // Reopens an existing cgroup by its absolute filesystem path (from state).
   static Cgroup open(const std::string& fs_path);
 
@@ -44,7 +43,7 @@ class Cgroup {
   void kill_all(int signal) const;
   std::vector<pid_t> pids() const;  // cgroup.procs, recursive
   bool is_empty() const;
-  nlohmann::json stats() const;     // runc `events --stats` shape, as far as v2 gives
+  nlohmann::json stats() const;  // runc `events --stats` shape, as far as v2 gives
   // rmdir (after the processes are gone); missing is fine.
   void destroy() const;
 
