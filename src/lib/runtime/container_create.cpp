@@ -4,8 +4,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +39,8 @@ bool has_cap_sys_admin() {
 }
 
 void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan) {
-  if (!spec.has_process) throw Error("invalid config.json: process: required to create a container");
+  if (!spec.has_process)
+    throw Error("invalid config.json: process: required to create a container");
   if (!plan.has(CLONE_NEWNS))
     throw Error("invalid config.json: linux.namespaces: a mount namespace is required");
   if (!plan.has(CLONE_NEWUSER) && !has_cap_sys_admin())
@@ -61,8 +62,9 @@ void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan) {
 
 std::string hook_state(const std::string& id, const char* status, pid_t pid,
                        const std::string& bundle, const oci::Spec& spec) {
-  nlohmann::json j = {{"ociVersion", "1.0.2"}, {"id", id},         {"status", status},
-                      {"pid", pid},            {"bundle", bundle}, {"annotations", spec.annotations}};
+  nlohmann::json j = {{"ociVersion", "1.0.2"}, {"id", id},
+                      {"status", status},      {"pid", pid},
+                      {"bundle", bundle},      {"annotations", spec.annotations}};
   return j.dump();
 }
 
@@ -151,6 +153,9 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   SyncChannel sync(std::move(parent_end));
   std::string creating_state = hook_state(opts.id, "creating", 0, bundle, spec);
 
+  // Decided here: in the child, before its maps exist, our gid reads as the overflow id.
+  bool setgroups_allowed =
+      !(plan.creates(CLONE_NEWUSER) && setgroups_will_be_denied(spec.linux.gid_mappings));
   CloneResult child = clone_with_pidfd(plan.clone_flags);
   if (child.pid == 0) {
     sync.close();
@@ -166,8 +171,7 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
     cfg.seccomp = seccomp ? &*seccomp : nullptr;
     cfg.preserve_fds = opts.preserve_fds;
     cfg.no_pivot = opts.no_pivot;
-    cfg.setgroups_allowed =
-        !(plan.creates(CLONE_NEWUSER) && setgroups_will_be_denied(spec.linux.gid_mappings));
+    cfg.setgroups_allowed = setgroups_allowed;
     if (!opts.no_new_keyring) cfg.keyring_name = opts.id;
     run_container_init(cfg);
   }

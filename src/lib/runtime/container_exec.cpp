@@ -34,8 +34,8 @@ struct NsToJoin {
 // last (joining the mount namespace moves our root into the container).
 std::vector<NsToJoin> open_container_namespaces(pid_t pid) {
   static const std::pair<int, const char*> order[] = {
-      {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},    {CLONE_NEWUTS, "uts"},
-      {CLONE_NEWNET, "net"},   {CLONE_NEWPID, "pid"},    {CLONE_NEWCGROUP, "cgroup"},
+      {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWUTS, "uts"},
+      {CLONE_NEWNET, "net"},   {CLONE_NEWPID, "pid"}, {CLONE_NEWCGROUP, "cgroup"},
       {CLONE_NEWNS, "mnt"}};
   std::vector<NsToJoin> out;
   for (const auto& [type, name] : order) {

@@ -1,9 +1,9 @@
 #include "runtime/container_init.hpp"
 
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <sys/prctl.h>
-#include <linux/keyctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -56,7 +56,8 @@ Cgroup require_cgroup(const ContainerRecord& rec, const std::string& what) {
   if (!cg)
     throw Error("cannot " + what + " container \"" + rec.id +
                 "\": it has no cgroup of its own (cgroup v1 host, or cgroup v2 without a "
-                "delegated subtree); " + what + " needs cgroup v2 with delegation");
+                "delegated subtree); " +
+                what + " needs cgroup v2 with delegation");
   return *cg;
 }
 

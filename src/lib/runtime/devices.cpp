@@ -22,11 +22,11 @@ void bind_device(int root_fd, const oci::Device& d) {
                 errno);
   bool want_block = d.type == "b";
   bool is_char = S_ISCHR(st.st_mode), is_block = S_ISBLK(st.st_mode);
-  if (d.type != "p" && (!(is_char || is_block) || want_block != is_block ||
-                        (d.major != 0 || d.minor != 0
-                             ? (static_cast<int64_t>(major(st.st_rdev)) != d.major ||
-                                static_cast<int64_t>(minor(st.st_rdev)) != d.minor)
-                             : false)))
+  if (d.type != "p" &&
+      (!(is_char || is_block) || want_block != is_block ||
+       (d.major != 0 || d.minor != 0 ? (static_cast<int64_t>(major(st.st_rdev)) != d.major ||
+                                        static_cast<int64_t>(minor(st.st_rdev)) != d.minor)
+                                     : false)))
     throw Error("device `" + d.path + "` (" + d.type + " " + std::to_string(d.major) + ":" +
                 std::to_string(d.minor) +
                 "): the host node at that path is a different device; rootless containers can "
@@ -39,7 +39,7 @@ void bind_device(int root_fd, const oci::Device& d) {
 }  // namespace
 
 void bind_devices(int root_fd, const std::vector<oci::Device>& extra) {
-  static const char* defaults[] = {"/dev/null", "/dev/zero", "/dev/full",
+  static const char* defaults[] = {"/dev/null",   "/dev/zero",    "/dev/full",
                                    "/dev/random", "/dev/urandom", "/dev/tty"};
   for (const char* path : defaults) {
     bool overridden = false;
@@ -60,8 +60,10 @@ void make_dev_symlinks(int root_fd) {
     const char* target;
     const char* name;
   };
-  static const Link links[] = {{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
-                               {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+  static const Link links[] = {{"/proc/self/fd", "fd"},
+                               {"/proc/self/fd/0", "stdin"},
+                               {"/proc/self/fd/1", "stdout"},
+                               {"/proc/self/fd/2", "stderr"},
                                {"pts/ptmx", "ptmx"}};
   for (const auto& l : links)
     if (::symlinkat(l.target, devdir.get(), l.name) < 0 && errno != EEXIST)

@@ -29,7 +29,8 @@ std::vector<SubidRange> ranges_of(const std::string& user, bool uids) {
   // libsubid logs to the FILE it is given; the library must not print.
   std::call_once(once, [] { subid_init("nook", std::fopen("/dev/null", "w")); });
   struct subid_range* raw = nullptr;
-  int n = uids ? subid_get_uid_ranges(user.c_str(), &raw) : subid_get_gid_ranges(user.c_str(), &raw);
+  int n =
+      uids ? subid_get_uid_ranges(user.c_str(), &raw) : subid_get_gid_ranges(user.c_str(), &raw);
   std::vector<SubidRange> out;
   for (int i = 0; i < n; ++i) {
     if (raw[i].count == 0 || raw[i].start > UINT32_MAX || raw[i].count > UINT32_MAX) continue;
@@ -88,8 +89,9 @@ MapTool spawn_map_tool(const std::string& tool, pid_t target,
   int rc = posix_spawnp(&t.pid, tool.c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc == ENOENT)
-    throw Error(tool + " not found: install the distribution's uidmap package "
-                "(Debian/Ubuntu: apt-get install uidmap; Fedora: shadow-utils)",
+    throw Error(tool +
+                    " not found: install the distribution's uidmap package "
+                    "(Debian/Ubuntu: apt-get install uidmap; Fedora: shadow-utils)",
                 rc);
   if (rc != 0) throw Error("spawn", tool, rc);
   t.err = std::move(rd);
@@ -117,8 +119,12 @@ void write_map_directly(pid_t pid, const char* file, const std::vector<oci::IdMa
 
 }  // namespace
 
-std::vector<SubidRange> subuid_ranges_of(const std::string& user) { return ranges_of(user, true); }
-std::vector<SubidRange> subgid_ranges_of(const std::string& user) { return ranges_of(user, false); }
+std::vector<SubidRange> subuid_ranges_of(const std::string& user) {
+  return ranges_of(user, true);
+}
+std::vector<SubidRange> subgid_ranges_of(const std::string& user) {
+  return ranges_of(user, false);
+}
 
 std::string current_user_name() {
   struct passwd pw, *res = nullptr;
@@ -181,8 +187,7 @@ void write_id_maps(pid_t pid, const std::vector<oci::IdMapping>& uid_map,
   if (direct_gid) {
     // Without CAP_SETGID the kernel only accepts a gid map after setgroups is
     // denied, so that the process cannot drop groups it was refused by.
-    if (!can_setgid)
-      write_file("/proc/" + std::to_string(pid) + "/setgroups", "deny", O_TRUNC);
+    if (!can_setgid) write_file("/proc/" + std::to_string(pid) + "/setgroups", "deny", O_TRUNC);
     write_map_directly(pid, "gid_map", gid_map);
   }
   if (direct_uid) write_map_directly(pid, "uid_map", uid_map);

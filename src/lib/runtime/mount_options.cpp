@@ -16,21 +16,35 @@ struct FlagOption {
 
 const std::map<std::string, FlagOption>& flag_options() {
   static const std::map<std::string, FlagOption> table = {
-      {"async", {true, MS_SYNCHRONOUS}},   {"atime", {true, MS_NOATIME}},
-      {"defaults", {false, 0}},            {"dev", {true, MS_NODEV}},
-      {"diratime", {true, MS_NODIRATIME}}, {"dirsync", {false, MS_DIRSYNC}},
-      {"exec", {true, MS_NOEXEC}},         {"iversion", {false, MS_I_VERSION}},
-      {"lazytime", {false, MS_LAZYTIME}},  {"loud", {true, MS_SILENT}},
-      {"mand", {false, MS_MANDLOCK}},      {"noatime", {false, MS_NOATIME}},
-      {"nodev", {false, MS_NODEV}},        {"nodiratime", {false, MS_NODIRATIME}},
-      {"noexec", {false, MS_NOEXEC}},      {"noiversion", {true, MS_I_VERSION}},
-      {"nolazytime", {true, MS_LAZYTIME}}, {"nomand", {true, MS_MANDLOCK}},
-      {"norelatime", {true, MS_RELATIME}}, {"nostrictatime", {true, MS_STRICTATIME}},
-      {"nosuid", {false, MS_NOSUID}},      {"relatime", {false, MS_RELATIME}},
-      {"remount", {false, MS_REMOUNT}},    {"ro", {false, MS_RDONLY}},
-      {"rw", {true, MS_RDONLY}},           {"silent", {false, MS_SILENT}},
+      {"async", {true, MS_SYNCHRONOUS}},
+      {"atime", {true, MS_NOATIME}},
+      {"defaults", {false, 0}},
+      {"dev", {true, MS_NODEV}},
+      {"diratime", {true, MS_NODIRATIME}},
+      {"dirsync", {false, MS_DIRSYNC}},
+      {"exec", {true, MS_NOEXEC}},
+      {"iversion", {false, MS_I_VERSION}},
+      {"lazytime", {false, MS_LAZYTIME}},
+      {"loud", {true, MS_SILENT}},
+      {"mand", {false, MS_MANDLOCK}},
+      {"noatime", {false, MS_NOATIME}},
+      {"nodev", {false, MS_NODEV}},
+      {"nodiratime", {false, MS_NODIRATIME}},
+      {"noexec", {false, MS_NOEXEC}},
+      {"noiversion", {true, MS_I_VERSION}},
+      {"nolazytime", {true, MS_LAZYTIME}},
+      {"nomand", {true, MS_MANDLOCK}},
+      {"norelatime", {true, MS_RELATIME}},
+      {"nostrictatime", {true, MS_STRICTATIME}},
+      {"nosuid", {false, MS_NOSUID}},
+      {"relatime", {false, MS_RELATIME}},
+      {"remount", {false, MS_REMOUNT}},
+      {"ro", {false, MS_RDONLY}},
+      {"rw", {true, MS_RDONLY}},
+      {"silent", {false, MS_SILENT}},
       {"strictatime", {false, MS_STRICTATIME}},
-      {"suid", {true, MS_NOSUID}},         {"sync", {false, MS_SYNCHRONOUS}},
+      {"suid", {true, MS_NOSUID}},
+      {"sync", {false, MS_SYNCHRONOUS}},
       {"nosymfollow", {false, MS_NOSYMFOLLOW}},
   };
   return table;
@@ -38,14 +52,10 @@ const std::map<std::string, FlagOption>& flag_options() {
 
 const std::map<std::string, unsigned long>& propagation_options() {
   static const std::map<std::string, unsigned long> table = {
-      {"private", MS_PRIVATE},
-      {"rprivate", MS_PRIVATE | MS_REC},
-      {"shared", MS_SHARED},
-      {"rshared", MS_SHARED | MS_REC},
-      {"slave", MS_SLAVE},
-      {"rslave", MS_SLAVE | MS_REC},
-      {"unbindable", MS_UNBINDABLE},
-      {"runbindable", MS_UNBINDABLE | MS_REC},
+      {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+      {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+      {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+      {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
   };
   return table;
 }

@@ -28,19 +28,29 @@ uint64_t namespace_flag(const std::string& type) {
 
 const char* namespace_proc_name(uint64_t flag) {
   switch (flag) {
-    case CLONE_NEWPID: return "pid";
-    case CLONE_NEWNET: return "net";
-    case CLONE_NEWNS: return "mnt";
-    case CLONE_NEWIPC: return "ipc";
-    case CLONE_NEWUTS: return "uts";
-    case CLONE_NEWUSER: return "user";
-    case CLONE_NEWCGROUP: return "cgroup";
-    case CLONE_NEWTIME: return "time";
+    case CLONE_NEWPID:
+      return "pid";
+    case CLONE_NEWNET:
+      return "net";
+    case CLONE_NEWNS:
+      return "mnt";
+    case CLONE_NEWIPC:
+      return "ipc";
+    case CLONE_NEWUTS:
+      return "uts";
+    case CLONE_NEWUSER:
+      return "user";
+    case CLONE_NEWCGROUP:
+      return "cgroup";
+    case CLONE_NEWTIME:
+      return "time";
   }
   return "?";
 }
 
-bool NamespacePlan::has(uint64_t flag) const { return creates(flag) || join_of(flag); }
+bool NamespacePlan::has(uint64_t flag) const {
+  return creates(flag) || join_of(flag);
+}
 
 const NamespaceJoin* NamespacePlan::join_of(uint64_t flag) const {
   for (const auto& j : joins)
@@ -70,11 +80,11 @@ NamespacePlan plan_namespaces(const oci::Spec& spec) {
     try {
       j.fd = open_fd(ns.path, O_RDONLY);
     } catch (const Error& e) {
-      throw Error(where + ".path: cannot open " + ns.type + " namespace `" + ns.path + "`", e.errnum());
+      throw Error(where + ".path: cannot open " + ns.type + " namespace `" + ns.path + "`",
+                  e.errnum());
     }
     int actual = ::ioctl(j.fd.get(), NS_GET_NSTYPE);
-    if (actual < 0)
-      throw Error(where + ".path: `" + ns.path + "` is not a namespace file", errno);
+    if (actual < 0) throw Error(where + ".path: `" + ns.path + "` is not a namespace file", errno);
     if (actual != j.nstype)
       throw Error(where + ".path: `" + ns.path + "` is not a " + ns.type + " namespace");
     plan.joins.push_back(std::move(j));

@@ -1,6 +1,7 @@
 #include "runtime/process_launch.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -38,6 +39,16 @@ void ensure_cwd(const std::string& cwd) {
   make_dirs_in_root(root.get(), cwd);
 }
 
+// The runtime blocks the signals it forwards before creating us; the
+// container's process must start with none blocked and default handlers.
+void reset_signals() {
+  for (int s = 1; s < NSIG; ++s)
+    if (s != SIGKILL && s != SIGSTOP) ::signal(s, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 }  // namespace
 
 void launch_process(const ProcessLaunch& l) {
@@ -64,6 +75,7 @@ void launch_process(const ProcessLaunch& l) {
   if (l.start_hooks) run_hooks(*l.start_hooks, l.hooks_state, "startContainer");
   if (l.seccomp && proc.no_new_privileges) l.seccomp->load();
   prepare_inherited_fds(l.preserve_fds);
+  reset_signals();
   exec_process(exe, proc.args, proc.env);
 }
 

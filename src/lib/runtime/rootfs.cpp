@@ -34,8 +34,8 @@ void bind_host_path(int root_fd, const std::string& source, const std::string& d
                     const MountOptions& o) {
   struct stat st;
   if (::stat(source.c_str(), &st) < 0) throw_errno("bind mount source", source);
-  UniqueFd target = S_ISDIR(st.st_mode) ? make_dirs_in_root(root_fd, dest)
-                                        : make_file_in_root(root_fd, dest);
+  UniqueFd target =
+      S_ISDIR(st.st_mode) ? make_dirs_in_root(root_fd, dest) : make_file_in_root(root_fd, dest);
   std::string what = source + "` on `" + dest;
   UniqueFd tree = clone_mount_tree(AT_FDCWD, source, o.recursive, what);
   set_mount_attrs(tree.get(), mount_attrs_from_flags(o.flags), mount_attrs_from_flags(o.clear),
@@ -55,10 +55,14 @@ bool is_cgroup2(const char* path) {
 bool bind_fallback(int root_fd, const oci::Mount& m, const MountOptions& o, int err) {
   if (err != EPERM && err != EACCES && err != EINVAL && err != EBUSY) return false;
   std::string host;
-  if (m.type == "sysfs") host = "/sys";
-  else if (m.type == "mqueue") host = "/dev/mqueue";
-  else if (m.type == "cgroup" || m.type == "cgroup2") host = "/sys/fs/cgroup";
-  else return false;
+  if (m.type == "sysfs")
+    host = "/sys";
+  else if (m.type == "mqueue")
+    host = "/dev/mqueue";
+  else if (m.type == "cgroup" || m.type == "cgroup2")
+    host = "/sys/fs/cgroup";
+  else
+    return false;
   if (!is_dir_path(host)) return false;
   MountOptions b = o;
   b.recursive = true;
@@ -98,8 +102,7 @@ void mount_one(int root_fd, const oci::Mount& m, const std::string& bundle) {
     }
     if (r < 0) {
       int err = errno;
-      if (!bind_fallback(root_fd, m, o, err))
-        throw Error("mount " + type, m.destination, err);
+      if (!bind_fallback(root_fd, m, o, err)) throw Error("mount " + type, m.destination, err);
       return;
     }
   }
@@ -187,8 +190,9 @@ void finish_rootfs(const oci::Spec& spec) {
       throw_errno("make path read-only", path);
     }
     UniqueFd tree = clone_mount_tree(target.get(), "", true, path);
-    set_mount_attrs(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                    MOUNT_ATTR_NOEXEC, 0, true, path);
+    set_mount_attrs(tree.get(),
+                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0,
+                    true, path);
     attach_mount_tree(tree.get(), target.get(), path);
   }
   if (spec.root.readonly) {

@@ -16,11 +16,16 @@ namespace nook::runtime {
 
 const char* status_name(Status s) {
   switch (s) {
-    case Status::creating: return "creating";
-    case Status::created: return "created";
-    case Status::running: return "running";
-    case Status::paused: return "paused";
-    case Status::stopped: return "stopped";
+    case Status::creating:
+      return "creating";
+    case Status::created:
+      return "created";
+    case Status::running:
+      return "running";
+    case Status::paused:
+      return "paused";
+    case Status::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -150,15 +155,10 @@ Status StateStore::status_of(const ContainerRecord& r) const {
 }
 
 nlohmann::json StateStore::state_json(const ContainerRecord& r, Status s) const {
-  return {{"ociVersion", "1.0.2"},
-          {"id", r.id},
-          {"pid", s == Status::stopped ? 0 : r.pid},
-          {"status", status_name(s)},
-          {"bundle", r.bundle},
-          {"rootfs", r.rootfs},
-          {"created", r.created},
-          {"owner", r.owner},
-          {"annotations", r.annotations}};
+  return {
+      {"ociVersion", "1.0.2"},    {"id", r.id},         {"pid", s == Status::stopped ? 0 : r.pid},
+      {"status", status_name(s)}, {"bundle", r.bundle}, {"rootfs", r.rootfs},
+      {"created", r.created},     {"owner", r.owner},   {"annotations", r.annotations}};
 }
 
 }  // namespace nook::runtime

@@ -12,12 +12,12 @@
 namespace nook::runtime {
 
 enum class SyncKind : uint8_t {
-  go = 1,               // parent → child: id maps written, continue
-  error,                // child → parent: payload = errno(4 bytes) + message
-  create_runtime_hooks, // child → parent: mounts done, run createRuntime/prestart
-  hooks_done,           // parent → child
-  ready,                // child → parent: waiting for start (payload: init pid)
-  child_pid,            // stage child → parent: the init's pid in the parent's pid ns
+  go = 1,                // parent → child: id maps written, continue
+  error,                 // child → parent: payload = errno(4 bytes) + message
+  create_runtime_hooks,  // child → parent: mounts done, run createRuntime/prestart
+  hooks_done,            // parent → child
+  ready,                 // child → parent: waiting for start (payload: init pid)
+  child_pid,             // stage child → parent: the init's pid in the parent's pid ns
 };
 
 struct SyncMessage {

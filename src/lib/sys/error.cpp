@@ -25,7 +25,9 @@ Error::Error(std::string message) : std::runtime_error(message), op_(std::move(m
 Error::Error(std::string message, int errnum)
     : std::runtime_error(message), op_(std::move(message)), errnum_(errnum) {}
 
-void throw_errno(const std::string& op, const std::string& path) { throw_errno(op, path, errno); }
+void throw_errno(const std::string& op, const std::string& path) {
+  throw_errno(op, path, errno);
+}
 
 void throw_errno(const std::string& op, const std::string& path, int errnum) {
   throw Error(op, path, errnum);

@@ -84,14 +84,16 @@ UniqueFd make_file_in_root(int root_fd, const std::string& path, int mode) {
   std::string parent = join(parts, parts.size() - 1);
   UniqueFd dir = make_dirs_in_root(root_fd, parent);
   UniqueFd dir_real = open_in_root(root_fd, parent, O_DIRECTORY | O_RDONLY);
-  int created = ::openat(dir_real.get(), parts.back().c_str(),
-                         O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
-                         static_cast<mode_t>(mode));
+  int created =
+      ::openat(dir_real.get(), parts.back().c_str(),
+               O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, static_cast<mode_t>(mode));
   if (created < 0 && errno != EEXIST) throw_errno("create", path);
   if (created >= 0) ::close(created);
   return open_in_root(root_fd, path, O_PATH);
 }
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+  return "/proc/self/fd/" + std::to_string(fd);
+}
 
 }  // namespace nook

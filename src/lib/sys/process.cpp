@@ -22,7 +22,9 @@ CloneResult clone_with_pidfd(uint64_t flags) {
   std::memset(&args, 0, sizeof args);
   args.flags = flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
+  // clone3 refuses an exit signal with CLONE_PARENT: the child then reports
+  // to our parent with our own exit signal.
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   long r = ::syscall(SYS_clone3, &args, sizeof args);
   if (r < 0) throw_errno("clone3");
   CloneResult out;
@@ -62,7 +64,9 @@ bool pidfd_wait_exit(int pidfd, int timeout_ms) {
   return r > 0;
 }
 
-bool pidfd_alive(int pidfd) { return !pidfd_wait_exit(pidfd, 0); }
+bool pidfd_alive(int pidfd) {
+  return !pidfd_wait_exit(pidfd, 0);
+}
 
 namespace {
 // Fields after the command name, which may itself hold spaces and ')'.
