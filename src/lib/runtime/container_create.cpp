@@ -90,14 +90,14 @@ class CreateRollback {
   CreateRollback(const CreateRollback&) = delete;
   CreateRollback& operator=(const CreateRollback&) = delete;
   void set_pid(pid_t pid) { pid_ = pid; }
-  void set_cgroup(const Cgroup* c) { cgroup_ = c; }
+  void set_cgroup(std::optional<Cgroup> c) { cgroup_ = std::move(c); }
   void dismiss() { done_ = true; }
 
  private:
   const StateStore& store_;
   std::string id_;
   pid_t pid_ = -1;
-  const Cgroup* cgroup_ = nullptr;
+  std::optional<Cgroup> cgroup_;
   bool done_ = false;
 };
 
@@ -147,7 +147,7 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
 
   std::optional<Cgroup> cgroup =
       Cgroup::setup(spec.linux.cgroups_path, opts.id, spec.linux.resources, systemd_cgroup);
-  rollback.set_cgroup(cgroup ? &*cgroup : nullptr);
+  rollback.set_cgroup(cgroup);
 
   auto [parent_end, child_end] = make_socketpair(SOCK_SEQPACKET);
   SyncChannel sync(std::move(parent_end));

@@ -56,8 +56,9 @@ void init_steps(const InitConfig& cfg) {
   run_hooks(spec.hooks.create_container, cfg.state_json_for_hooks, "createContainer");
 
   enter_rootfs(spec.root.path, cfg.no_pivot);
-  finish_rootfs(spec);
+  // Before finish_rootfs: it makes /proc/sys read-only.
   apply_sysctls(spec);
+  finish_rootfs(spec);
   if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
     throw_errno("sethostname", spec.hostname);
   if (!spec.domainname.empty() &&

@@ -140,6 +140,13 @@ void Runtime::kill(const std::string& id, int signal, bool all) const {
 }
 
 void Runtime::remove(const std::string& id, bool force) const {
+  if (force && !store_.exists(id)) {
+    // runc's contract: delete --force of a container that is gone (e.g.
+    // cleaned up after a failed create) succeeds; clear any leftover dir.
+    StateStore::validate_id(id);
+    store_.remove(id);
+    return;
+  }
   ContainerRecord rec = store_.load(id);
   Status st = store_.status_of(rec);
   if (st == Status::running || st == Status::paused) {
