@@ -65,7 +65,8 @@ subid_range() {
   unshare --user sleep 60 3>&- &
   pid=$!
   # Wait until the child has unshared (its user namespace differs from ours).
-  retry 50 0.1 test "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)"
+  unshared() { [[ ! /proc/$pid/ns/user -ef /proc/self/ns/user ]]; }
+  retry 50 0.1 unshared
   newuidmap "$pid" 0 "$(id -u)" 1 1 "$ustart" "$ucount"
   newgidmap "$pid" 0 "$(id -g)" 1 1 "$gstart" "$gcount"
   uid_map=$(awk '{ print $1, $2, $3 }' "/proc/$pid/uid_map")
@@ -265,4 +266,20 @@ subid_range() {
   assert_output --partial "sleep 300"
   # Killed, then reaped by catatonit (pgrep still lists a zombie for a moment).
   retry 50 0.1 eval "! pgrep -u $(id -u) -f '^sleep 300\$' -P $NOOK_TEST_REAPER >/dev/null"
+}
+
+@test "with a delegated cgroup2 subtree, the file runs inside a cgroup of its own" {
+  skip_without_cgroup2
+  mount=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+  own=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+  [ "$mount$own" = "$NOOK_TEST_CGROUP_DIR" ]
+  [ -O "$NOOK_TEST_CGROUP_DIR" ]
+  # Delegated: we can make a child and move a process into it and back out.
+  mkdir "$NOOK_TEST_CGROUP_DIR/harness-child"
+  (
+    echo "$BASHPID" >"$NOOK_TEST_CGROUP_DIR/harness-child/cgroup.procs"
+    grep -qx "0::$own/harness-child" /proc/self/cgroup
+    echo "$BASHPID" >"$NOOK_TEST_CGROUP_DIR/cgroup.procs"
+  )
+  rmdir "$NOOK_TEST_CGROUP_DIR/harness-child"
 }

@@ -64,8 +64,27 @@ done
 env=(HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/bash LANG=C.UTF-8 TERM=dumb
   PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
   XDG_RUNTIME_DIR="$rundir" NOOK_BUILD_DIR="$NOOK_BUILD_DIR" NOOK_SOURCE_DIR="$NOOK_SOURCE_DIR")
+
+# With a delegated cgroup2 subtree (setup-test-user.sh records it), each file
+# gets a child cgroup of its own, owned by the user, and bats starts inside it:
+# moving a process between cgroups needs write access to their common
+# ancestor, so tests must start inside the subtree (as in a systemd delegated
+# scope). Files running in parallel do not share one.
+cgroup=
 if [ -r "$rundir/nook-test-cgroup" ]; then
-  env+=(NOOK_TEST_CGROUP_DIR="$(cat "$rundir/nook-test-cgroup")")
+  parent=$(cat "$rundir/nook-test-cgroup")
+  [ -d "$parent" ] || fail "delegated cgroup $parent is gone: run scripts/setup-test-user.sh again"
+  cgroup=$parent/$(basename "$file" .bats).$$
+  read -ra controllers <"$parent/cgroup.controllers" || true
+  for c in "${controllers[@]}"; do
+    grep -qw -- "$c" "$parent/cgroup.subtree_control" ||
+      echo "+$c" >"$parent/cgroup.subtree_control" ||
+      echo "run-as-test-user: warning: cannot hand the $c controller down in $parent" >&2
+  done
+  mkdir "$cgroup"
+  chown "$uid:$(id -g "$user")" "$cgroup" "$cgroup/cgroup.procs" "$cgroup/cgroup.subtree_control" \
+    "$cgroup/cgroup.threads"
+  env+=(NOOK_TEST_CGROUP_DIR="$cgroup")
 fi
 # Knobs for the tests themselves (NOOK_REGISTRY_PORT, ...) pass through.
 for name in $(compgen -e); do
@@ -76,4 +95,33 @@ for name in $(compgen -e); do
 done
 
 cd "$home"
-exec runuser -u "$user" -- env -i "${env[@]}" "${reaper[@]}" bash -c "$guard" bats "$file" "$@"
+run_tests=(runuser -u "$user" -- env -i "${env[@]}" "${reaper[@]}" bash -c "$guard" bats "$file" "$@")
+[ -n "$cgroup" ] || exec "${run_tests[@]}"
+
+status=0
+(
+  echo "$BASHPID" >"$cgroup/cgroup.procs"
+  exec "${run_tests[@]}"
+) || status=$?
+# A process still in the file's cgroup outlived its tests: a failure. Empty
+# child cgroups are only reported (a runtime's leaf cgroup, the one it moves
+# itself into, stays until its parent is removed). Then everything goes,
+# deepest first.
+leftover=$(find "$cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null)
+children=$(find "$cgroup" -mindepth 1 -type d)
+if [ -n "$leftover" ]; then
+  echo "run-as-test-user: processes outlived the tests in $cgroup:" >&2
+  ps -o pid,user,stat,args -p "$(echo $leftover | tr ' ' ,)" >&2 || true
+  if [ -e "$cgroup/cgroup.kill" ]; then echo 1 >"$cgroup/cgroup.kill"; else kill -KILL $leftover; fi
+  status=1
+fi
+if [ -n "$children" ]; then
+  echo "run-as-test-user: note: cgroups left behind by the tests:" $children >&2
+fi
+for ((i = 0; i < 50; i++)); do
+  find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  [ -d "$cgroup" ] || break
+  sleep 0.1
+done
+[ ! -d "$cgroup" ] || echo "run-as-test-user: could not remove $cgroup" >&2
+exit "$status"
