@@ -39,6 +39,14 @@ TEST(MountOptions, BindAndRbind) {
   EXPECT_TRUE(parse_mount_options({"rbind"}).recursive);
 }
 
+TEST(MountOptions, RecursiveVariantsAreSeparate) {
+  auto o = parse_mount_options({"rbind", "ro", "rnosuid", "rrw"});
+  EXPECT_EQ(o.flags, static_cast<unsigned long>(MS_RDONLY));
+  EXPECT_EQ(o.recursive_flags, static_cast<unsigned long>(MS_NOSUID));
+  EXPECT_EQ(o.recursive_clear, static_cast<unsigned long>(MS_RDONLY));
+  EXPECT_TRUE(o.recursive);
+}
+
 TEST(MountOptions, ToolOnlyOptionsAreDropped) {
   EXPECT_EQ(parse_mount_options({"tmpcopyup", "z", "size=1m"}).data, "size=1m");
 }

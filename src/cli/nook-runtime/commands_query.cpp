@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "oci/spec_emit.hpp"
+#include "runtime/features.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
 
@@ -120,6 +121,9 @@ void add_query_commands(CLI::App& app, Context& ctx) {
     auto s = oci::default_spec(spec_rootless, ::geteuid(), ::getegid());
     write_file(path, oci::emit_spec(s) + "\n", O_CREAT | O_EXCL | O_WRONLY, 0666);
   });
+
+  auto* features = app.add_subcommand("features", "print what this runtime supports (JSON)");
+  features->callback([] { print_json(runtime::runtime_features()); });
 }
 
 }  // namespace nook::cli

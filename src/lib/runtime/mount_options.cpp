@@ -80,6 +80,19 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
       }
       continue;
     }
+    if (opt.size() > 1 && opt[0] == 'r') {
+      auto it = flag_options().find(opt.substr(1));
+      if (it != flag_options().end() && it->second.flag != 0) {
+        if (it->second.clear) {
+          out.recursive_flags &= ~it->second.flag;
+          out.recursive_clear |= it->second.flag;
+        } else {
+          out.recursive_flags |= it->second.flag;
+          out.recursive_clear &= ~it->second.flag;
+        }
+        continue;
+      }
+    }
     if (auto it = propagation_options().find(opt); it != propagation_options().end()) {
       out.propagation = it->second;
       continue;

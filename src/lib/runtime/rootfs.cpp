@@ -38,8 +38,10 @@ void bind_host_path(int root_fd, const std::string& source, const std::string& d
       S_ISDIR(st.st_mode) ? make_dirs_in_root(root_fd, dest) : make_file_in_root(root_fd, dest);
   std::string what = source + "` on `" + dest;
   UniqueFd tree = clone_mount_tree(AT_FDCWD, source, o.recursive, what);
+  set_mount_attrs(tree.get(), mount_attrs_from_flags(o.recursive_flags),
+                  mount_attrs_from_flags(o.recursive_clear), o.recursive, what);
   set_mount_attrs(tree.get(), mount_attrs_from_flags(o.flags), mount_attrs_from_flags(o.clear),
-                  o.recursive, what);
+                  false, what);
   attach_mount_tree(tree.get(), target.get(), what);
 }
 
@@ -66,8 +68,8 @@ bool bind_fallback(int root_fd, const oci::Mount& m, const MountOptions& o, int 
   if (!is_dir_path(host)) return false;
   MountOptions b = o;
   b.recursive = true;
-  b.flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (m.type != "mqueue") b.flags |= MS_RDONLY;
+  b.recursive_flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (m.type != "mqueue") b.recursive_flags |= MS_RDONLY;
   bind_host_path(root_fd, host, m.destination, b);
   return true;
 }
