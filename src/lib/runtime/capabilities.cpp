@@ -92,10 +92,6 @@ void check_consistency(const Masks& m) {
                   " is not in the permitted set, and the kernel only makes permitted "
                   "capabilities effective");
     }
-    if ((m.ambient & bit(v)) && !((m.permitted & m.inheritable) & bit(v))) {
-      throw Error("process.capabilities.ambient: " + display_name(v) +
-                  " must also be in the permitted and inheritable sets to be raised as ambient");
-    }
   }
 }
 
@@ -211,7 +207,10 @@ void apply_capabilities(const oci::Capabilities& caps) {
 
   prctl_or_throw(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
   for (int v = 0; v < kMaxCapBits; ++v) {
-    if (!(m.ambient & bit(v))) continue;
+    // The kernel raises an ambient capability only when it is permitted and
+    // inheritable. `runc spec` lists ambient capabilities without the
+    // inheritable set; runc and crun then leave them out silently, so do we.
+    if (!(m.ambient & m.permitted & m.inheritable & bit(v))) continue;
     prctl_or_throw(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, static_cast<unsigned long>(v),
                    "prctl(PR_CAP_AMBIENT_RAISE)", display_name(v));
   }
