@@ -30,7 +30,10 @@ std::vector<std::string> validate_capabilities(const oci::Capabilities& caps);
 void prepare_capabilities(const oci::Capabilities& caps);
 
 // Step 2, after setresuid/setresgid: sets effective/permitted/inheritable
-// exactly as listed, raises the ambient ones, clears PR_SET_KEEPCAPS.
+// exactly as listed, raises the ambient ones that are also permitted and
+// inheritable (the kernel raises no others; `runc spec` writes ambient
+// without inheritable, and runc and crun skip them silently, so do we), then
+// clears PR_SET_KEEPCAPS.
 void apply_capabilities(const oci::Capabilities& caps);
 
 // With no capabilities object: the process gets none (runtime-spec default).
