@@ -13,7 +13,7 @@ build=(build-essential cmake g++ pkg-config ninja-build clang clang-format
   libsubid-dev libzstd-dev libisal-dev libgtest-dev googletest)
 run=(uidmap passt slirp4netns fuse-overlayfs catatonit)
 # skopeo: an independent OCI client to check our fixtures and registry pushes.
-test=(docker-registry busybox-static podman crun runc jq curl procps util-linux
+test=(python3 docker-registry busybox-static podman crun runc jq curl procps util-linux
   iproute2 hyperfine bats bats-assert bats-support bats-file skopeo shellcheck git)
 missing=()
 for p in "${build[@]}" "${run[@]}" "${test[@]}"; do

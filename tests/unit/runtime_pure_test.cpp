@@ -147,3 +147,13 @@ TEST_F(StateStoreDir, MissingContainer) {
     EXPECT_STREQ(e.what(), "container \"nope\" does not exist");
   }
 }
+
+TEST(IdMap, SubordinateRangesThroughLibsubid) {
+  // libsubid is loaded lazily; an unknown user simply has no ranges.
+  EXPECT_TRUE(subuid_ranges_of("nook-no-such-user-xyz").empty());
+  EXPECT_TRUE(subgid_ranges_of("nook-no-such-user-xyz").empty());
+  // The test user (unit_as_user.bats) has a range from useradd.
+  if (current_user_name() == "nooktest") {
+    EXPECT_FALSE(subuid_ranges_of("nooktest").empty());
+  }
+}

@@ -215,7 +215,7 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   store.save(rec);
   if (!opts.pid_file.empty()) {
     std::string pid_file = std::filesystem::absolute(opts.pid_file).string();
-    write_file_atomic(pid_file, std::to_string(child.pid), 0644);
+    write_file_atomic(pid_file, std::to_string(child.pid), 0644, /*durable=*/false);
   }
   rollback.dismiss();
   out.sync = std::move(sync);

@@ -152,7 +152,8 @@ int Runtime::exec(const ExecOptions& o) const {
     throw decode_error(m.payload, "");
   }
   if (!o.pid_file.empty())
-    write_file_atomic(std::filesystem::absolute(o.pid_file).string(), std::to_string(pid), 0644);
+    write_file_atomic(std::filesystem::absolute(o.pid_file).string(), std::to_string(pid), 0644,
+                      /*durable=*/false);
   if (o.detach) return 0;
   return wait_foreground(pid, pidfd.get(), std::move(master));
 }

@@ -1,5 +1,6 @@
 #include "runtime/idmap.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <poll.h>
@@ -13,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include "sys/error.hpp"
 #include "sys/file.hpp"
@@ -24,13 +24,38 @@ extern char** environ;
 namespace nook::runtime {
 namespace {
 
+// libsubid is loaded on first use: it drags in PAM, SELinux, audit and a
+// dozen more libraries whose loading would cost every container start,
+// although only commands that compute a mapping need it.
+struct Libsubid {
+  bool (*init)(const char*, FILE*) = nullptr;
+  int (*uid_ranges)(const char*, struct subid_range**) = nullptr;
+  int (*gid_ranges)(const char*, struct subid_range**) = nullptr;
+};
+
+const Libsubid& libsubid() {
+  static Libsubid lib = [] {
+    Libsubid l;
+    void* h = ::dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+      throw Error(std::string("cannot load libsubid to read subordinate id ranges: ") +
+                  ::dlerror() + " (install the libsubid4 package)");
+    l.init = reinterpret_cast<decltype(l.init)>(::dlsym(h, "subid_init"));
+    l.uid_ranges = reinterpret_cast<decltype(l.uid_ranges)>(::dlsym(h, "subid_get_uid_ranges"));
+    l.gid_ranges = reinterpret_cast<decltype(l.gid_ranges)>(::dlsym(h, "subid_get_gid_ranges"));
+    if (!l.init || !l.uid_ranges || !l.gid_ranges)
+      throw Error("libsubid.so.4 lacks subid_get_uid_ranges/subid_get_gid_ranges");
+    // libsubid logs to the FILE it is given; the library must not print.
+    l.init("nook", std::fopen("/dev/null", "w"));
+    return l;
+  }();
+  return lib;
+}
+
 std::vector<SubidRange> ranges_of(const std::string& user, bool uids) {
-  static std::once_flag once;
-  // libsubid logs to the FILE it is given; the library must not print.
-  std::call_once(once, [] { subid_init("nook", std::fopen("/dev/null", "w")); });
+  const Libsubid& lib = libsubid();
   struct subid_range* raw = nullptr;
-  int n =
-      uids ? subid_get_uid_ranges(user.c_str(), &raw) : subid_get_gid_ranges(user.c_str(), &raw);
+  int n = uids ? lib.uid_ranges(user.c_str(), &raw) : lib.gid_ranges(user.c_str(), &raw);
   std::vector<SubidRange> out;
   for (int i = 0; i < n; ++i) {
     if (raw[i].count == 0 || raw[i].start > UINT32_MAX || raw[i].count > UINT32_MAX) continue;

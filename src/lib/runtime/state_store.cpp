@@ -84,7 +84,7 @@ void StateStore::save(const ContainerRecord& r) const {
                       {"cgroupPath", r.cgroup_path},
                       {"ownPidNamespace", r.own_pid_namespace},
                       {"annotations", r.annotations}};
-  write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600);
+  write_file_atomic(dir(r.id) + "/state.json", j.dump(), 0600, /*durable=*/false);
 }
 
 ContainerRecord StateStore::load(const std::string& id) const {

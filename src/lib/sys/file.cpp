@@ -42,12 +42,12 @@ void write_file(const std::string& path, std::string_view data, int flags, int m
   write_all(fd.get(), data, path);
 }
 
-void write_file_atomic(const std::string& path, std::string_view data, int mode) {
+void write_file_atomic(const std::string& path, std::string_view data, int mode, bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
     write_all(fd.get(), data, tmp);
-    if (::fsync(fd.get()) < 0) throw_errno("fsync", tmp);
+    if (durable && ::fsync(fd.get()) < 0) throw_errno("fsync", tmp);
   }
   if (::rename(tmp.c_str(), path.c_str()) < 0) {
     int e = errno;
