@@ -72,3 +72,40 @@ all_caps() { rt features | jq -c '.linux.capabilities'; }
   assert_line --index 0 123
   assert_line --index 1 0077
 }
+
+@test "seccomp notify: the listener fd and the process state reach the agent" {
+  local sock=$BATS_TEST_TMPDIR/agent.sock out=$BATS_TEST_TMPDIR/agent.json
+  python3 "$NOOK_FIXTURES/seccomp-agent.py" "$sock" "$out" 2>"$BATS_TEST_TMPDIR/agent.err" &
+  local agent=$!
+  retry 50 0.1 grep -q READY "$BATS_TEST_TMPDIR/agent.err"
+  make_bundle "$BATS_TEST_TMPDIR/b" sh -c 'while [ ! -e /proc/self ]; do :; done; sleep 0.5; mkdir /tmp/notified 2>&1; echo done'
+  jq_config "$BATS_TEST_TMPDIR/b" --arg sock "$sock" '.linux.seccomp = {
+      defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock, listenerMetadata: "meta-1",
+      syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}'
+  run rt run -b "$BATS_TEST_TMPDIR/b" c1
+  wait "$agent"
+  assert_success
+  # The agent closed the listener without answering: the kernel says ENOSYS.
+  assert_line --index 0 --partial 'Function not implemented'
+  assert_line --index 1 done
+  assert_equal "$(head -1 "$out" | jq -r '.fds[0]')" seccompFd
+  assert_equal "$(head -1 "$out" | jq -r '.metadata')" meta-1
+  assert_equal "$(head -1 "$out" | jq -r '.state.id')" c1
+  [ "$(head -1 "$out" | jq -r '.pid')" -gt 0 ]
+  run tail -1 "$out"
+  assert_output fd=1
+}
+
+@test "errors and warnings also go to --log, as json for conmon" {
+  make_bundle "$BATS_TEST_TMPDIR/b" nosuchcmd
+  run -127 "$NOOK_RUNTIME" --root "$RUNTIME_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json run -b "$BATS_TEST_TMPDIR/b" c1
+  assert_equal "$(jq -r .level "$BATS_TEST_TMPDIR/log.json")" error
+  assert_equal "$(jq -r .msg "$BATS_TEST_TMPDIR/log.json")" 'exec: "nosuchcmd": executable file not found in $PATH'
+  make_bundle "$BATS_TEST_TMPDIR/b2" true
+  jq_config "$BATS_TEST_TMPDIR/b2" '.hooks = {poststart: [{path: "/bin/false"}]}'
+  run "$NOOK_RUNTIME" --root "$RUNTIME_ROOT" --log "$BATS_TEST_TMPDIR/log.txt" run -b "$BATS_TEST_TMPDIR/b2" c2
+  assert_success
+  assert_output --partial 'WARN: poststart hook'
+  run cat "$BATS_TEST_TMPDIR/log.txt"
+  assert_output --partial 'level=warning'
+}

@@ -48,5 +48,6 @@ int exit_code_for_start_error(const Error& e);
 // Prints one error line to stderr and, with --log, appends it there too in
 // the requested format (podman's conmon reads errors from the log file).
 void report_error(const GlobalOptions& g, const std::string& message);
+void report_warning(const GlobalOptions& g, const std::string& message);
 
 }  // namespace nook::cli

@@ -9,6 +9,7 @@ runtime::Runtime& Context::runtime() {
   if (!rt_) {
     std::string root = g_.root.empty() ? runtime::StateStore::default_root() : g_.root;
     rt_ = std::make_unique<runtime::Runtime>(root, g_.systemd_cgroup);
+    rt_->set_warning_handler([this](const std::string& m) { report_warning(g_, m); });
   }
   return *rt_;
 }

@@ -18,19 +18,32 @@ int exit_code_for_start_error(const Error& e) {
   return e.errnum() == ENOENT ? 127 : 126;
 }
 
-void report_error(const GlobalOptions& g, const std::string& message) {
-  std::fprintf(stderr, "Error: %s\n", message.c_str());
+namespace {
+
+void report(const GlobalOptions& g, const char* level, const char* prefix,
+            const std::string& message) {
+  std::fprintf(stderr, "%s: %s\n", prefix, message.c_str());
   if (g.log_file.empty()) return;
   FILE* f = std::fopen(g.log_file.c_str(), "a");
   if (!f) return;
   if (g.log_format == "json") {
-    nlohmann::json j = {{"level", "error"}, {"msg", message}, {"time", runtime::now_rfc3339()}};
+    nlohmann::json j = {{"level", level}, {"msg", message}, {"time", runtime::now_rfc3339()}};
     std::fprintf(f, "%s\n", j.dump().c_str());
   } else {
-    std::fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", runtime::now_rfc3339().c_str(),
-                 message.c_str());
+    std::fprintf(f, "time=\"%s\" level=%s msg=%s\n", runtime::now_rfc3339().c_str(), level,
+                 nlohmann::json(message).dump().c_str());
   }
   std::fclose(f);
+}
+
+}  // namespace
+
+void report_error(const GlobalOptions& g, const std::string& message) {
+  report(g, "error", "Error", message);
+}
+
+void report_warning(const GlobalOptions& g, const std::string& message) {
+  report(g, "warning", "WARN", message);
 }
 
 }  // namespace nook::cli

@@ -3,6 +3,7 @@
 // the command line. Used by the nook-runtime CLI and, in-process, by nook.
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,9 +34,13 @@ struct ExecOptions {
   bool detach = false;
 };
 
+// Receives what the runtime-spec calls warnings (the library never prints).
+using Warn = std::function<void(const std::string&)>;
+
 class Runtime {
  public:
   explicit Runtime(std::string root, bool systemd_cgroup = false);
+  void set_warning_handler(Warn warn);
 
   // Creates the container and leaves its init blocked before execve.
   ContainerRecord create(const CreateOptions& opts);
@@ -65,6 +70,7 @@ class Runtime {
  private:
   StateStore store_;
   bool systemd_cgroup_;
+  Warn warn_;
 };
 
 // "SIGKILL", "KILL", "9" → 9; throws on an unknown name.

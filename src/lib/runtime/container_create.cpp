@@ -38,7 +38,7 @@ bool has_cap_sys_admin() {
   return (eff >> 21) & 1;
 }
 
-void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan) {
+void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan, const Warn& warn) {
   if (!spec.has_process)
     throw Error("invalid config.json: process: required to create a container");
   if (!plan.has(CLONE_NEWNS))
@@ -57,7 +57,9 @@ void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan) {
       throw Error("invalid config.json: process.user.gid: " + std::to_string(u.gid) +
                   " is not mapped by linux.gidMappings");
   }
-  if (spec.process.capabilities) validate_capabilities(*spec.process.capabilities);
+  if (spec.process.capabilities)
+    for (const auto& name : validate_capabilities(*spec.process.capabilities))
+      warn(name + " is not known to this kernel: left out of the container's capabilities");
 }
 
 std::string hook_state(const std::string& id, const char* status, pid_t pid,
@@ -112,13 +114,14 @@ struct CreatedContainer {
 };
 
 CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
-                                  const CreateOptions& opts, bool proxy_terminal) {
+                                  const CreateOptions& opts, bool proxy_terminal,
+                                  const Warn& warn) {
   std::string bundle = std::filesystem::absolute(opts.bundle).lexically_normal().string();
   if (bundle.size() > 1 && bundle.back() == '/') bundle.pop_back();
   StateStore::validate_id(opts.id);
   oci::Spec spec = oci::load_spec(bundle);
   NamespacePlan plan = plan_namespaces(spec);
-  validate_for_create(spec, plan);
+  validate_for_create(spec, plan, warn);
   if (spec.process.terminal && opts.console_socket.empty() && !proxy_terminal)
     throw Error("process.terminal is true: --console-socket is required (or set terminal false)");
   std::optional<SeccompFilter> seccomp;
@@ -195,6 +198,11 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
       sync.send(SyncKind::hooks_done);
       continue;
     }
+    if (m.kind == SyncKind::seccomp_listener && seccomp && m.fd) {
+      send_seccomp_listener(seccomp->listener_path(), m.fd.get(), child.pid,
+                            seccomp->listener_metadata(), state_for_hooks);
+      continue;
+    }
     if (m.kind == SyncKind::ready) break;
     throw Error("unexpected message from container init");
   }
@@ -224,10 +232,14 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
 }
 
 Runtime::Runtime(std::string root, bool systemd_cgroup)
-    : store_(std::move(root)), systemd_cgroup_(systemd_cgroup) {}
+    : store_(std::move(root)), systemd_cgroup_(systemd_cgroup), warn_([](const std::string&) {}) {}
+
+void Runtime::set_warning_handler(Warn warn) {
+  warn_ = std::move(warn);
+}
 
 ContainerRecord Runtime::create(const CreateOptions& opts) {
-  return create_container(store_, systemd_cgroup_, opts, false).record;
+  return create_container(store_, systemd_cgroup_, opts, false, warn_).record;
 }
 
 void Runtime::start(const std::string& id) {
@@ -255,13 +267,14 @@ void Runtime::start(const std::string& id) {
   // container running either way.
   try {
     run_hooks(spec.hooks.poststart, state, "poststart");
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    warn_(e.what());
   }
 }
 
 int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
   if (!detach) block_forwarded_signals();
-  CreatedContainer c = create_container(store_, systemd_cgroup_, opts, !detach);
+  CreatedContainer c = create_container(store_, systemd_cgroup_, opts, !detach, warn_);
   try {
     start(opts.id);
   } catch (...) {

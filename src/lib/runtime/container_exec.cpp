@@ -65,7 +65,9 @@ int Runtime::exec(const ExecOptions& o) const {
   if (st != Status::running && st != Status::created)
     throw Error("cannot exec in container \"" + o.id + "\": it is " + status_name(st));
   if (o.process.args.empty()) throw Error("exec: no command given (process.args is empty)");
-  if (o.process.capabilities) validate_capabilities(*o.process.capabilities);
+  if (o.process.capabilities)
+    for (const auto& name : validate_capabilities(*o.process.capabilities))
+      warn_(name + " is not known to this kernel: left out of the process's capabilities");
   oci::Spec spec = oci::parse_spec(read_file(store_.config_path(o.id)));
   bool proxy = o.process.terminal && o.console_socket.empty();
   if (proxy && o.detach)
@@ -139,7 +141,18 @@ int Runtime::exec(const ExecOptions& o) const {
   try {
     if (!rec.cgroup_path.empty()) Cgroup::open(rec.cgroup_path).add_process(pid);
     sync.send(SyncKind::go);
-    sync.expect(SyncKind::ready, "exec");
+    for (;;) {
+      SyncMessage msg;
+      if (!sync.recv(msg)) throw Error("exec: the process exited during setup");
+      if (msg.kind == SyncKind::error) throw decode_error(msg.payload, "");
+      if (msg.kind == SyncKind::seccomp_listener && seccomp && msg.fd) {
+        send_seccomp_listener(seccomp->listener_path(), msg.fd.get(), pid,
+                              seccomp->listener_metadata(), state(o.id).dump());
+        continue;
+      }
+      if (msg.kind == SyncKind::ready) break;
+      throw Error("exec: unexpected message from the process");
+    }
   } catch (...) {
     fail();
     throw;

@@ -177,7 +177,8 @@ void Runtime::remove(const std::string& id, bool force) const {
     // poststop failures are warnings by the runtime-spec: the container is gone.
     try {
       run_hooks(spec->hooks.poststop, state, "poststop");
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      warn_(e.what());
     }
   }
 }

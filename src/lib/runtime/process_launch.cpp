@@ -49,6 +49,13 @@ void reset_signals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+// The notify listener belongs to whoever listens at listenerPath; the
+// parent forwards it there (its path is not reachable from our rootfs).
+void load_seccomp(const ProcessLaunch& l) {
+  UniqueFd listener = l.seccomp->load();
+  if (listener) l.sync->send_with_fd(SyncKind::seccomp_listener, listener.get());
+}
+
 }  // namespace
 
 void launch_process(const ProcessLaunch& l) {
@@ -58,7 +65,7 @@ void launch_process(const ProcessLaunch& l) {
   if (proc.oom_score_adj) apply_oom_score_adj(*proc.oom_score_adj);
   ensure_cwd(proc.cwd);
 
-  if (l.seccomp && !proc.no_new_privileges) l.seccomp->load();
+  if (l.seccomp && !proc.no_new_privileges) load_seccomp(l);
   if (proc.capabilities) prepare_capabilities(*proc.capabilities);
   switch_user(proc.user, l.setgroups_allowed);
   if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to process.cwd", proc.cwd);
@@ -70,10 +77,12 @@ void launch_process(const ProcessLaunch& l) {
   if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     throw_errno("prctl(PR_SET_NO_NEW_PRIVS)");
 
+  // As runc: loaded before `ready` so that a notify listener can still reach
+  // the parent; the exec fifo and startContainer hooks run under it.
+  if (l.seccomp && proc.no_new_privileges) load_seccomp(l);
   l.sync->send(SyncKind::ready);
   if (l.exec_fifo_fd >= 0) wait_for_start(l.exec_fifo_fd);
   if (l.start_hooks) run_hooks(*l.start_hooks, l.hooks_state, "startContainer");
-  if (l.seccomp && proc.no_new_privileges) l.seccomp->load();
   prepare_inherited_fds(l.preserve_fds);
   reset_signals();
   exec_process(exe, proc.args, proc.env);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "sys/socket.hpp"
+
 namespace nook::runtime {
 
 void SyncChannel::send(SyncKind kind, const std::string& payload) const {
@@ -21,9 +23,29 @@ void SyncChannel::send_error(const Error& e) const {
   send(SyncKind::error, payload);
 }
 
+void SyncChannel::send_with_fd(SyncKind kind, int fd) const {
+  send_fd(fd_.get(), fd, std::string(1, static_cast<char>(kind)));
+}
+
 bool SyncChannel::recv(SyncMessage& out) const {
   char buf[65536];
-  ssize_t n = retry_eintr([&] { return ::recv(fd_.get(), buf, sizeof buf, 0); });
+  struct iovec iov = {buf, sizeof buf};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg;
+  std::memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = retry_eintr([&] { return ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC); });
+  out.fd.reset();
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      out.fd.reset(fd);
+    }
+  }
   if (n < 0) {
     if (errno == ECONNRESET) return false;
     throw_errno("recv", "sync socket");

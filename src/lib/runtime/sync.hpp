@@ -18,11 +18,13 @@ enum class SyncKind : uint8_t {
   hooks_done,            // parent → child
   ready,                 // child → parent: waiting for start (payload: init pid)
   child_pid,             // stage child → parent: the init's pid in the parent's pid ns
+  seccomp_listener,      // child → parent: the notify fd rides along (SCM_RIGHTS)
 };
 
 struct SyncMessage {
   SyncKind kind{};
   std::string payload;
+  UniqueFd fd;  // when the packet carried one
 };
 
 class SyncChannel {
@@ -32,6 +34,7 @@ class SyncChannel {
 
   void send(SyncKind kind, const std::string& payload = {}) const;
   void send_error(const Error& e) const;
+  void send_with_fd(SyncKind kind, int fd) const;
   // Returns false on EOF (the other side closed: exec succeeded or it died).
   bool recv(SyncMessage& out) const;
   // Receives one message and requires it to be `want`; an `error` message is
