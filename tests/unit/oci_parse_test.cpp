@@ -513,6 +513,12 @@ TEST(OciParse, RejectsBadJsonWithParserMessage) {
   EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
 }
 
+TEST(OciParse, RejectsNumberOverflowWhileParsing) {
+  EXPECT_EQ(spec_error("{\"ociVersion\": 1e999}"),
+            "invalid config.json: number overflow parsing '1e999'");
+  EXPECT_EQ(spec_error("").rfind("invalid config.json: parse error at line 1, column 1", 0), 0u);
+}
+
 TEST(OciParse, RejectsNonObjectDocument) {
   EXPECT_EQ(spec_error("\"hello\""),
             "invalid config.json: expected a JSON object at the top level, got string");
