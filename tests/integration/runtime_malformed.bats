@@ -138,3 +138,7 @@ expect_rejected() {
   fi
   expect_rejected '.linux.resources = {memory: {limit: 100000000}}' 'cgroup'
 }
+
+@test "idmapped mounts are refused clearly" {
+  expect_rejected '.mounts += [{destination: "/m", type: "bind", source: "/tmp", options: ["bind"], uidMappings: [{containerID: 0, hostID: 1000, size: 1}], gidMappings: [{containerID: 0, hostID: 1000, size: 1}]}]' 'idmapped mounts'
+}

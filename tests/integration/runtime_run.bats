@@ -195,3 +195,34 @@ load helpers
   assert_equal "$(jq length <<<"$output")" 1
   rt delete --force c1
 }
+
+@test "joining another container's user, pid and network namespaces by path (a pod)" {
+  make_bundle "$BATS_TEST_TMPDIR/a" sleep 1000
+  jq_config "$BATS_TEST_TMPDIR/a" '.linux.namespaces += [{type: "network"}]'
+  rt run -d --pid-file "$BATS_TEST_TMPDIR/pid" -b "$BATS_TEST_TMPDIR/a" infra
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  make_bundle "$BATS_TEST_TMPDIR/b" sh -c 'cat /proc/self/uid_map; ps -o comm | grep -c sleep; readlink /proc/self/ns/net'
+  jq_config "$BATS_TEST_TMPDIR/b" --arg p "/proc/$pid/ns" '
+    .linux.namespaces = [{type: "user", path: "\($p)/user"}, {type: "pid", path: "\($p)/pid"},
+                         {type: "network", path: "\($p)/net"}, {type: "mount"}, {type: "ipc"}, {type: "uts"}]
+    | del(.linux.uidMappings) | del(.linux.gidMappings)
+    | .mounts |= map(select(.type != "sysfs" and .destination != "/sys"))'
+  run rt run -b "$BATS_TEST_TMPDIR/b" member
+  assert_success
+  assert_line --index 0 --regexp "^ +0 +$(id -u) +1$"
+  assert_line --index 1 1
+  assert_line --index 2 "$(readlink /proc/$pid/ns/net)"
+  rt delete -f infra
+}
+
+@test "joining a pid namespace from a new user namespace is refused clearly" {
+  make_bundle "$BATS_TEST_TMPDIR/a" sleep 1000
+  rt run -d --pid-file "$BATS_TEST_TMPDIR/pid" -b "$BATS_TEST_TMPDIR/a" infra
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  make_bundle "$BATS_TEST_TMPDIR/b" true
+  jq_config "$BATS_TEST_TMPDIR/b" --arg p "/proc/$pid/ns/pid" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)'
+  run rt run -b "$BATS_TEST_TMPDIR/b" member
+  assert_failure 1
+  assert_output --partial 'joining a pid namespace'
+  rt delete -f infra
+}

@@ -20,6 +20,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/idmap.hpp"
 #include "runtime/namespaces.hpp"
+#include "runtime/process_launch.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "sys/error.hpp"
@@ -48,6 +49,15 @@ void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan, const
         "invalid config.json: linux.namespaces: no user namespace, and this process is not "
         "privileged: a rootless container needs a \"user\" namespace with uid/gid mappings "
         "(`nook-runtime spec --rootless` writes one)");
+  for (size_t i = 0; i < spec.mounts.size(); ++i)
+    if (spec.mounts[i].has_idmap)
+      throw Error("invalid config.json: mounts[" + std::to_string(i) +
+                  "]: idmapped mounts (uidMappings/gidMappings) are not supported by nook-runtime");
+  if (plan.join_of(CLONE_NEWPID) && plan.creates(CLONE_NEWUSER))
+    throw Error(
+        "invalid config.json: linux.namespaces: joining a pid namespace from a new user "
+        "namespace is not possible (no privileges over the pid namespace's owner): join the "
+        "user namespace that owns it too");
   if (plan.creates(CLONE_NEWUSER)) {
     const auto& u = spec.process.user;
     if (!id_is_mapped(spec.linux.uid_mappings, u.uid))
@@ -159,10 +169,12 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   // Decided here: in the child, before its maps exist, our gid reads as the overflow id.
   bool setgroups_allowed =
       !(plan.creates(CLONE_NEWUSER) && setgroups_will_be_denied(spec.linux.gid_mappings));
-  CloneResult child = clone_with_pidfd(plan.clone_flags);
-  if (child.pid == 0) {
-    sync.close();
-    SyncChannel child_sync(std::move(child_end));
+  // Joining a user or pid namespace by path cannot be done by clone3: the
+  // other new namespaces must belong to the joined user namespace, and a pid
+  // namespace only applies to children. A short-lived stage process joins,
+  // unshares the rest, and forks the init as our child (CLONE_PARENT).
+  bool staged = plan.join_of(CLONE_NEWUSER) || plan.join_of(CLONE_NEWPID);
+  auto init_config = [&](SyncChannel& child_sync) {
     InitConfig cfg;
     cfg.spec = &spec;
     cfg.namespaces = &plan;
@@ -175,8 +187,36 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
     cfg.preserve_fds = opts.preserve_fds;
     cfg.no_pivot = opts.no_pivot;
     cfg.setgroups_allowed = setgroups_allowed;
+    cfg.namespaces_entered = staged;
     if (!opts.no_new_keyring) cfg.keyring_name = opts.id;
-    run_container_init(cfg);
+    return cfg;
+  };
+  CloneResult child = clone_with_pidfd(staged ? 0 : plan.clone_flags);
+  if (child.pid == 0) {
+    sync.close();
+    SyncChannel child_sync(std::move(child_end));
+    if (staged) {
+      run_child_reporting(child_sync, [&] {
+        enter_namespaces_staged(plan);
+        CloneResult init = clone_with_pidfd(CLONE_PARENT);
+        if (init.pid != 0) {
+          child_sync.send(SyncKind::child_pid, std::to_string(init.pid));
+          ::_exit(0);
+        }
+        run_container_init(init_config(child_sync));
+      });
+    }
+    run_container_init(init_config(child_sync));
+  }
+  if (staged) {
+    child_end.reset();
+    rollback.set_pid(child.pid);
+    SyncMessage m = sync.expect(SyncKind::child_pid, "joining namespaces");
+    pid_t stage = child.pid;
+    child.pid = static_cast<pid_t>(std::stoi(m.payload));
+    rollback.set_pid(child.pid);
+    wait_exit_code(stage);
+    child.pidfd = pidfd_open_checked(child.pid);
   }
   child_end.reset();
   console.reset();

@@ -44,7 +44,8 @@ void init_steps(const InitConfig& cfg) {
   cfg.sync->expect(SyncKind::go, "waiting for the runtime");
   if (ns.creates(CLONE_NEWUSER)) become_namespace_root(spec);
   if (!cfg.keyring_name.empty()) join_session_keyring(cfg.keyring_name);
-  join_namespaces(ns, ~static_cast<uint64_t>(CLONE_NEWUSER | CLONE_NEWPID));
+  if (!cfg.namespaces_entered)
+    join_namespaces(ns, ~static_cast<uint64_t>(CLONE_NEWUSER | CLONE_NEWPID));
 
   RootfsContext rctx{&spec, &ns, cfg.bundle};
   mount_rootfs(rctx);

@@ -26,6 +26,8 @@ struct InitConfig {
   bool no_pivot = false;
   bool setgroups_allowed = true;
   std::string keyring_name;  // "" with --no-new-keyring
+  // A stage process already joined and unshared every namespace.
+  bool namespaces_entered = false;
 };
 
 [[noreturn]] void run_container_init(const InitConfig& cfg);

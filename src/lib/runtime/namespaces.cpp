@@ -102,4 +102,10 @@ void join_namespaces(const NamespacePlan& plan, uint64_t flags_mask) {
     if (j.nstype != CLONE_NEWUSER && (flags_mask & static_cast<uint64_t>(j.nstype))) join_one(j);
 }
 
+void enter_namespaces_staged(const NamespacePlan& plan) {
+  join_namespaces(plan, ~static_cast<uint64_t>(0));
+  if (plan.clone_flags && ::unshare(static_cast<int>(plan.clone_flags)) < 0)
+    throw_errno("unshare new namespaces in the joined user namespace");
+}
+
 }  // namespace nook::runtime

@@ -37,4 +37,9 @@ NamespacePlan plan_namespaces(const oci::Spec& spec);
 // setns() into the joined namespaces selected by `flags_mask`, user first.
 void join_namespaces(const NamespacePlan& plan, uint64_t flags_mask);
 
+// For a stage process: joins every path namespace (user first), then
+// unshares the new ones, so that they belong to the joined user namespace.
+// A new or joined pid namespace applies to the children forked after this.
+void enter_namespaces_staged(const NamespacePlan& plan);
+
 }  // namespace nook::runtime

@@ -62,6 +62,14 @@ bool is_executable_file(const std::string& path, int* err) {
   return true;
 }
 
+bool setgroups_denied_here() {
+  try {
+    return read_file("/proc/self/setgroups").rfind("deny", 0) == 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 void apply_rlimits(const std::vector<oci::Rlimit>& rlimits) {
@@ -120,7 +128,10 @@ std::string find_executable(const std::string& arg0, const std::vector<std::stri
 void switch_user(const oci::User& user, bool setgroups_allowed) {
   if (setgroups_allowed) {
     std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    if (::setgroups(groups.size(), groups.data()) < 0)
+    // A joined user namespace may deny setgroups; with no groups to set
+    // there is nothing to do (the inherited ones cannot be dropped there).
+    if (::setgroups(groups.size(), groups.data()) < 0 &&
+        !(errno == EPERM && groups.empty() && setgroups_denied_here()))
       throw_errno("setgroups", "process.user.additionalGids");
   } else if (!user.additional_gids.empty()) {
     throw Error(
