@@ -66,7 +66,9 @@ void launch_process(const ProcessLaunch& l) {
   ensure_cwd(proc.cwd);
 
   if (l.seccomp && !proc.no_new_privileges) load_seccomp(l);
-  if (proc.capabilities) prepare_capabilities(*proc.capabilities);
+  // Even with no capabilities asked: the bounding set must be emptied while
+  // we still hold CAP_SETPCAP, before the user switch takes it away.
+  prepare_capabilities(proc.capabilities.value_or(oci::Capabilities{}));
   switch_user(proc.user, l.setgroups_allowed);
   if (::chdir(proc.cwd.c_str()) < 0) throw_errno("chdir to process.cwd", proc.cwd);
   std::string exe = find_executable(proc.args[0], proc.env);
