@@ -226,3 +226,24 @@ load helpers
   assert_output --partial 'joining a pid namespace'
   rt delete -f infra
 }
+
+@test "no pid namespace and no cgroup: delete --force kills the container, nothing else" {
+  sleep 1000 &
+  local bystander=$!
+  make_bundle "$BATS_TEST_TMPDIR/b" sh -c 'sleep 1000 & sleep 1000'
+  # No pid namespace (the host's is shared) and a cgroup the user cannot
+  # create: the runtime has only the process tree to go by.
+  jq_config "$BATS_TEST_TMPDIR/b" '.linux.namespaces |= map(select(.type != "pid" and .type != "cgroup"))
+    | .linux.cgroupsPath = "/nook-not-delegated"
+    | .mounts |= map(if .type == "proc" then {destination: "/proc", type: "bind", source: "/proc", options: ["rbind"]} else . end)'
+  rt run -d --pid-file "$BATS_TEST_TMPDIR/pid" -b "$BATS_TEST_TMPDIR/b" c1 </dev/null >/dev/null 2>&1 3>&-
+  pid=$(cat "$BATS_TEST_TMPDIR/pid")
+  retry 50 0.1 bash -c "[ \$(pgrep -c -P $pid) -ge 1 ]"
+  child=$(pgrep -P "$pid" | head -1)
+  run rt ps --format json c1
+  assert_equal "$(jq length <<<"$output")" 2
+  rt delete -f c1
+  retry 50 0.1 bash -c "! kill -0 $child 2>/dev/null || grep -q '^State:.*Z' /proc/$child/status"
+  kill -0 "$bystander"
+  kill "$bystander"
+}

@@ -38,7 +38,15 @@ oci::Process build_process(Context& ctx, const std::string& id, const ExecFlags&
   p.terminal = f.tty;
   p.console_size.reset();
   if (!f.cwd.empty()) p.cwd = f.cwd;
-  for (const auto& e : f.env) p.env.push_back(e);
+  for (const auto& e : f.env) {
+    // Like runc: -e KEY=V replaces the template's KEY (the first match wins
+    // in getenv and in the PATH lookup).
+    std::string key = e.substr(0, e.find('='));
+    std::erase_if(p.env, [&](const std::string& old) {
+      return old.compare(0, key.size() + 1, key + "=") == 0 || old == key;
+    });
+    p.env.push_back(e);
+  }
   if (!f.user.empty()) {
     p.user = oci::User{};
     parse_user(f.user, p.user);
@@ -75,7 +83,7 @@ void add_exec_command(CLI::App& app, Context& ctx) {
   exec->add_flag("-d,--detach", opts.detach, "do not wait for the process");
   exec->add_option("--pid-file", opts.pid_file, "write the process's pid here");
   exec->add_option("--preserve-fds", opts.preserve_fds, "pass N extra fds")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 65536));
   exec->add_flag("--no-new-privs", f.no_new_privs, "set no_new_privs for the process");
   exec->add_option("--process-label", f.process_label, "accepted; SELinux is not supported");
   exec->add_option("--apparmor", f.apparmor, "accepted; AppArmor is not supported");

@@ -13,7 +13,7 @@ void add_create_flags(CLI::App* cmd, runtime::CreateOptions& o) {
                   "unix socket that receives the pty master when process.terminal is true");
   cmd->add_option("--pid-file", o.pid_file, "write the container process's pid here");
   cmd->add_option("--preserve-fds", o.preserve_fds, "pass N extra fds (3..3+N-1) to the process")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 65536));
   cmd->add_flag("--no-pivot", o.no_pivot, "use MS_MOVE and chroot instead of pivot_root");
   cmd->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
 }

@@ -21,6 +21,7 @@
 #include "runtime/idmap.hpp"
 #include "runtime/namespaces.hpp"
 #include "runtime/process_launch.hpp"
+#include "runtime/process_setup.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "sys/error.hpp"
@@ -129,6 +130,7 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   std::string bundle = std::filesystem::absolute(opts.bundle).lexically_normal().string();
   if (bundle.size() > 1 && bundle.back() == '/') bundle.pop_back();
   StateStore::validate_id(opts.id);
+  check_preserved_fds(opts.preserve_fds);
   oci::Spec spec = oci::load_spec(bundle);
   NamespacePlan plan = plan_namespaces(spec);
   validate_for_create(spec, plan, warn);
@@ -222,6 +224,21 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   console.reset();
   rollback.set_pid(child.pid);
 
+  // Recorded at once, so that a create killed from here on leaves an init
+  // that `delete --force` can find and kill.
+  ContainerRecord rec;
+  rec.id = opts.id;
+  rec.pid = child.pid;
+  rec.pid_start_time = process_start_time(child.pid).value_or(0);
+  rec.bundle = bundle;
+  rec.rootfs = spec.root.path;
+  rec.created = now_rfc3339();
+  rec.owner = current_user_name();
+  rec.cgroup_path = cgroup ? cgroup->path() : "";
+  rec.own_pid_namespace = plan.creates(CLONE_NEWPID);
+  rec.annotations = spec.annotations;
+  store.save(rec);
+
   if (plan.creates(CLONE_NEWUSER))
     write_id_maps(child.pid, spec.linux.uid_mappings, spec.linux.gid_mappings);
   if (cgroup) cgroup->add_process(child.pid);
@@ -249,18 +266,7 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
 
   CreatedContainer out;
   if (console_peer) out.terminal_master = recv_fd(console_peer.get());
-  ContainerRecord& rec = out.record;
-  rec.id = opts.id;
-  rec.pid = child.pid;
-  rec.pid_start_time = process_start_time(child.pid).value_or(0);
-  rec.bundle = bundle;
-  rec.rootfs = spec.root.path;
-  rec.created = now_rfc3339();
-  rec.owner = current_user_name();
-  rec.cgroup_path = cgroup ? cgroup->path() : "";
-  rec.own_pid_namespace = plan.creates(CLONE_NEWPID);
-  rec.annotations = spec.annotations;
-  store.save(rec);
+  out.record = rec;
   if (!opts.pid_file.empty()) {
     std::string pid_file = std::filesystem::absolute(opts.pid_file).string();
     write_file_atomic(pid_file, std::to_string(child.pid), 0644, /*durable=*/false);
@@ -290,17 +296,24 @@ void Runtime::start(const std::string& id) {
                 ", not created");
   UniqueFd pidfd = pidfd_open_checked(rec.pid);
   UniqueFd fifo = open_fd(store_.fifo_path(id), O_RDONLY | O_NONBLOCK);
+  // Opening the read end already lets the init write its byte and go on; a
+  // start killed from here on still leaves a started container, and a later
+  // start finds no fifo instead of waiting for a writer that never comes.
+  ::unlink(store_.fifo_path(id).c_str());
   for (;;) {
     struct pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
     if (retry_eintr([&] { return ::poll(fds, 2, -1); }) < 0) throw_errno("poll", "exec fifo");
-    if (fds[0].revents & POLLIN) {
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
       char c;
-      if (::read(fifo.get(), &c, 1) == 1) break;
+      ssize_t n = retry_eintr([&] { return ::read(fifo.get(), &c, 1); });
+      if (n == 1) break;
+      if (n == 0)
+        throw Error("cannot start container \"" + id + "\": another start got there first");
+      if (errno != EAGAIN) throw_errno("read", "exec fifo");
     }
     if (fds[1].revents & POLLIN)
       throw Error("cannot start container \"" + id + "\": its process exited before start");
   }
-  ::unlink(store_.fifo_path(id).c_str());
   oci::Spec spec = oci::parse_spec(read_file(store_.config_path(id)));
   std::string state = store_.state_json(rec, Status::running).dump();
   // The runtime-spec makes poststart failures warnings; callers see the
@@ -313,7 +326,8 @@ void Runtime::start(const std::string& id) {
 }
 
 int Runtime::run(const CreateOptions& opts, bool detach, bool keep) {
-  if (!detach) block_forwarded_signals();
+  std::optional<ForwardedSignalsBlocked> signals;
+  if (!detach) signals.emplace();
   CreatedContainer c = create_container(store_, systemd_cgroup_, opts, !detach, warn_);
   try {
     start(opts.id);

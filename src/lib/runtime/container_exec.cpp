@@ -14,6 +14,7 @@
 #include "runtime/container.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/process_launch.hpp"
+#include "runtime/process_setup.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/sync.hpp"
 #include "sys/error.hpp"
@@ -75,7 +76,12 @@ int Runtime::exec(const ExecOptions& o) const {
   std::optional<SeccompFilter> seccomp;
   if (spec.linux.seccomp) seccomp.emplace(SeccompFilter::compile(*spec.linux.seccomp));
 
+  check_preserved_fds(o.preserve_fds);
   std::vector<NsToJoin> namespaces = open_container_namespaces(rec.pid);
+  // The pid may have been reused between reading the state and opening its
+  // namespaces: only the recorded process will do.
+  if (process_start_time(rec.pid).value_or(0) != rec.pid_start_time)
+    throw Error("cannot exec in container \"" + o.id + "\": it is stopped");
   bool joins_pid = false;
   for (const auto& n : namespaces) joins_pid = joins_pid || n.nstype == CLONE_NEWPID;
   bool setgroups_ok = !setgroups_denied(rec.pid);
@@ -92,7 +98,8 @@ int Runtime::exec(const ExecOptions& o) const {
   }
   auto [parent_end, child_end] = make_socketpair(SOCK_SEQPACKET);
   SyncChannel sync(std::move(parent_end));
-  if (!o.detach) block_forwarded_signals();
+  std::optional<ForwardedSignalsBlocked> signals;
+  if (!o.detach) signals.emplace();
 
   CloneResult stage = clone_with_pidfd(0);
   if (stage.pid == 0) {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -61,18 +63,59 @@ Cgroup require_cgroup(const ContainerRecord& rec, const std::string& what) {
   return *cg;
 }
 
+// The init and every process below it: all we may call "the container"
+// when it has neither a cgroup nor a pid namespace of its own (it shares the
+// host's or a pod's, where other processes are not ours to signal).
+std::vector<pid_t> descendants_of(pid_t init) {
+  std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
+  DIR* d = ::opendir("/proc");
+  if (!d) throw_errno("opendir", "/proc");
+  while (struct dirent* e = ::readdir(d)) {
+    char* end;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end || pid <= 0) continue;
+    std::string stat;
+    try {
+      stat = read_file("/proc/" + std::string(e->d_name) + "/stat");
+    } catch (const Error&) {
+      continue;
+    }
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    pid_t ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %*c %d", &ppid) == 1)
+      parent_of.emplace_back(static_cast<pid_t>(pid), ppid);
+  }
+  ::closedir(d);
+  std::vector<pid_t> out{init};
+  for (size_t i = 0; i < out.size(); ++i)
+    for (const auto& [pid, ppid] : parent_of)
+      if (ppid == out[i]) out.push_back(pid);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<pid_t> container_pids(const ContainerRecord& rec) {
+  if (auto cg = cgroup_of(rec)) return cg->pids();
+  if (rec.own_pid_namespace) return pids_in_pid_namespace(rec.pid);
+  return descendants_of(rec.pid);
+}
+
 void signal_all(const ContainerRecord& rec, int sig) {
   if (auto cg = cgroup_of(rec)) {
     cg->kill_all(sig);
     return;
   }
+  // Through a pidfd checked against the recorded start time: the pid may
+  // have been reused since the state was written.
+  UniqueFd init = pidfd_open_checked(rec.pid);
+  if (process_start_time(rec.pid).value_or(0) != rec.pid_start_time) return;
   if (rec.own_pid_namespace && sig == SIGKILL) {
     // Killing the init of a pid namespace kills everything in it.
-    UniqueFd pidfd = pidfd_open_checked(rec.pid);
-    pidfd_signal(pidfd.get(), sig);
+    pidfd_signal(init.get(), sig);
     return;
   }
-  for (pid_t p : pids_in_pid_namespace(rec.pid)) ::kill(p, sig);
+  for (pid_t p : container_pids(rec)) ::kill(p, sig);
 }
 
 // Waits until the init is gone (or a zombie someone else must reap).
@@ -88,13 +131,14 @@ bool wait_stopped(const StateStore& store, const ContainerRecord& rec, int timeo
 
 int parse_signal(const std::string& name) {
   if (name.empty()) throw Error("invalid signal: empty");
-  if (std::all_of(name.begin(), name.end(), ::isdigit)) {
+  if (std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); })) {
     int n = std::stoi(name.size() > 3 ? "999" : name);
     if (n <= 0 || n >= NSIG) throw Error("invalid signal \"" + name + "\"");
     return n;
   }
   std::string s = name;
-  std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (s.rfind("SIG", 0) == 0) s = s.substr(3);
   for (int i = 1; i < NSIG; ++i) {
     const char* abbrev = sigabbrev_np(i);
@@ -186,8 +230,7 @@ void Runtime::remove(const std::string& id, bool force) const {
 std::vector<pid_t> Runtime::pids(const std::string& id) const {
   ContainerRecord rec = store_.load(id);
   if (store_.status_of(rec) == Status::stopped) return {};
-  if (auto cg = cgroup_of(rec)) return cg->pids();
-  return pids_in_pid_namespace(rec.pid);
+  return container_pids(rec);
 }
 
 void Runtime::pause(const std::string& id) const {

@@ -70,9 +70,15 @@ bool pump(int from, int to) {
 
 }  // namespace
 
-void block_forwarded_signals() {
+ForwardedSignalsBlocked::ForwardedSignalsBlocked() {
   sigset_t set = forwarded_set();
-  sigprocmask(SIG_BLOCK, &set, nullptr);
+  sigprocmask(SIG_BLOCK, &set, &saved_);
+}
+
+ForwardedSignalsBlocked::~ForwardedSignalsBlocked() {
+  // Signals that arrived meanwhile and were not forwarded stay pending and
+  // are delivered now, as they would have been without us.
+  sigprocmask(SIG_SETMASK, &saved_, nullptr);
 }
 
 int wait_foreground(pid_t pid, int pidfd, UniqueFd master) {

@@ -46,7 +46,7 @@ const Libsubid& libsubid() {
     if (!l.init || !l.uid_ranges || !l.gid_ranges)
       throw Error("libsubid.so.4 lacks subid_get_uid_ranges/subid_get_gid_ranges");
     // libsubid logs to the FILE it is given; the library must not print.
-    l.init("nook", std::fopen("/dev/null", "w"));
+    l.init("nook", std::fopen("/dev/null", "we"));
     return l;
   }();
   return lib;

@@ -145,6 +145,13 @@ void switch_user(const oci::User& user, bool setgroups_allowed) {
   if (user.umask) ::umask(*user.umask);
 }
 
+void check_preserved_fds(int preserve_fds) {
+  for (int fd = 3; fd < 3 + preserve_fds; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0)
+      throw Error("--preserve-fds " + std::to_string(preserve_fds) + ": fd " + std::to_string(fd) +
+                  " is not open in the caller");
+}
+
 void prepare_inherited_fds(int preserve_fds) {
   int first_closed = 3 + preserve_fds;
   for (int fd = 3; fd < first_closed; ++fd) {

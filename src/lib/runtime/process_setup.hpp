@@ -18,6 +18,11 @@ std::string find_executable(const std::string& arg0, const std::vector<std::stri
 // setgroups (when allowed), setresgid, setresuid, umask.
 void switch_user(const oci::User& user, bool setgroups_allowed);
 
+// --preserve-fds N promises fds 3..3+N-1 are open; checked before the
+// runtime opens anything, so none of its own fds can land in that range and
+// leak into the container.
+void check_preserved_fds(int preserve_fds);
+
 // Keeps fds 0..2 and 3..3+preserve-1 across execve, closes the rest.
 void prepare_inherited_fds(int preserve_fds);
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "sys/error.hpp"
@@ -43,16 +44,20 @@ void write_file(const std::string& path, std::string_view data, int flags, int m
 }
 
 void write_file_atomic(const std::string& path, std::string_view data, int mode, bool durable) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  // mkostemp: an unpredictable name created with O_EXCL, so nobody can plant
+  // a symlink where the temporary file will be (pid files may sit in /tmp).
+  std::string tmp = path + ".tmp.XXXXXX";
+  int raw = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (raw < 0) throw_errno("create temporary file", path);
+  UniqueFd fd(raw);
+  try {
+    if (::fchmod(fd.get(), static_cast<mode_t>(mode)) < 0) throw_errno("chmod", tmp);
     write_all(fd.get(), data, tmp);
     if (durable && ::fsync(fd.get()) < 0) throw_errno("fsync", tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) < 0) {
-    int e = errno;
+    if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename", path);
+  } catch (...) {
     ::unlink(tmp.c_str());
-    throw_errno("rename", path, e);
+    throw;
   }
 }
 

@@ -22,8 +22,8 @@ CloneResult clone_with_pidfd(uint64_t flags) {
   std::memset(&args, 0, sizeof args);
   args.flags = flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  // clone3 refuses an exit signal with CLONE_PARENT: the child then reports
-  // to our parent with our own exit signal.
+  // clone3 wants exit_signal 0 with CLONE_PARENT: the sibling reports to our
+  // parent with our own exit signal (SIGCHLD) instead.
   args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   long r = ::syscall(SYS_clone3, &args, sizeof args);
   if (r < 0) throw_errno("clone3");
