@@ -247,3 +247,15 @@ load helpers
   kill -0 "$bystander"
   kill "$bystander"
 }
+
+@test "create/start works when the container mounts no /proc of its own" {
+  make_bundle "$BATS_TEST_TMPDIR/b" sh -c 'echo started'
+  jq_config "$BATS_TEST_TMPDIR/b" '.mounts |= map(select(.destination != "/proc"))
+    | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+  rt create -b "$BATS_TEST_TMPDIR/b" c1 >"$BATS_TEST_TMPDIR/out" 2>&1
+  assert_equal "$(container_status c1)" created
+  rt start c1
+  retry 50 0.1 grep -q started "$BATS_TEST_TMPDIR/out"
+  retry 50 0.1 bash -c "[ \"\$($NOOK_RUNTIME --root $RUNTIME_ROOT state c1 | jq -r .status)\" = stopped ]"
+  rt delete c1
+}

@@ -56,6 +56,7 @@ void init_steps(const InitConfig& cfg) {
   }
   run_hooks(spec.hooks.create_container, cfg.state_json_for_hooks, "createContainer");
 
+  UniqueFd proc_self_fd = open_fd("/proc/self/fd", O_PATH | O_DIRECTORY);
   enter_rootfs(spec.root.path, cfg.no_pivot);
   // Before finish_rootfs: it makes /proc/sys read-only.
   apply_sysctls(spec);
@@ -72,6 +73,7 @@ void init_steps(const InitConfig& cfg) {
   launch.seccomp = cfg.seccomp;
   launch.console_socket_fd = cfg.console_socket_fd;
   launch.exec_fifo_fd = cfg.exec_fifo_fd;
+  launch.proc_self_fd_dir = proc_self_fd.get();
   launch.preserve_fds = cfg.preserve_fds;
   launch.setgroups_allowed = cfg.setgroups_allowed;
   launch.start_hooks = &spec.hooks.start_container;

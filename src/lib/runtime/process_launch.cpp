@@ -28,9 +28,13 @@ void setup_terminal(const oci::Process& p, int console_socket_fd) {
   make_controlling_terminal(pty.slave.get());
 }
 
-void wait_for_start(int fifo_fd) {
+void wait_for_start(int proc_self_fd_dir, int fifo_fd) {
   // Opening the fifo for writing blocks until `start` opens it for reading.
-  UniqueFd w = open_fd(fd_path(fifo_fd), O_WRONLY);
+  int raw = retry_eintr([&] {
+    return ::openat(proc_self_fd_dir, std::to_string(fifo_fd).c_str(), O_WRONLY | O_CLOEXEC);
+  });
+  if (raw < 0) throw_errno("open", "exec fifo");
+  UniqueFd w(raw);
   write_all(w.get(), "0", "exec fifo");
 }
 
@@ -83,7 +87,7 @@ void launch_process(const ProcessLaunch& l) {
   // the parent; the exec fifo and startContainer hooks run under it.
   if (l.seccomp && proc.no_new_privileges) load_seccomp(l);
   l.sync->send(SyncKind::ready);
-  if (l.exec_fifo_fd >= 0) wait_for_start(l.exec_fifo_fd);
+  if (l.exec_fifo_fd >= 0) wait_for_start(l.proc_self_fd_dir, l.exec_fifo_fd);
   if (l.start_hooks) run_hooks(*l.start_hooks, l.hooks_state, "startContainer");
   prepare_inherited_fds(l.preserve_fds);
   reset_signals();

@@ -18,6 +18,9 @@ struct ProcessLaunch {
   SeccompFilter* seccomp = nullptr;
   int console_socket_fd = -1;
   int exec_fifo_fd = -1;  // create: wait here for `start` before execve
+  // The host's /proc/self/fd, opened before pivot_root: the fifo is reopened
+  // through it, never through a /proc the image controls.
+  int proc_self_fd_dir = -1;
   int preserve_fds = 0;
   bool setgroups_allowed = true;
   const std::vector<oci::Hook>* start_hooks = nullptr;  // startContainer
