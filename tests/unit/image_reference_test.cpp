@@ -112,6 +112,11 @@ INSTANTIATE_TEST_SUITE_P(
               "docker.io/library/docker.io:latest", "docker.io:latest"},
         Valid{"docker.io/a/b/c", "docker.io", "a/b/c", "latest", "", "docker.io/a/b/c:latest",
               "a/b/c:latest"},
+        // The short form keeps docker.io where dropping it would name another registry.
+        Valid{"docker.io/example.com/x", "docker.io", "example.com/x", "latest", "",
+              "docker.io/example.com/x:latest", "docker.io/example.com/x:latest"},
+        Valid{"docker.io/localhost/x", "docker.io", "localhost/x", "latest", "",
+              "docker.io/localhost/x:latest", "docker.io/localhost/x:latest"},
         Valid{"localhost:5000/library/x", "localhost:5000", "library/x", "latest", "",
               "localhost:5000/library/x:latest", "localhost:5000/library/x:latest"}));
 

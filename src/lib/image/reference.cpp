@@ -241,6 +241,11 @@ std::string Reference::string() const {
 std::string Reference::familiar_name() const {
   if (domain != kDefaultDomain) return repository();
   std::string_view p = path;
+  // docker drops "docker.io/" even from "docker.io/example.com/x", whose
+  // short form then names another registry; keep it there.
+  if (auto slash = p.find('/');
+      slash != std::string_view::npos && first_component_is_domain(p.substr(0, slash)))
+    return repository();
   if (p.starts_with(kOfficialPrefix) && p.find('/', kOfficialPrefix.size()) == std::string::npos)
     p.remove_prefix(kOfficialPrefix.size());
   return std::string(p);
