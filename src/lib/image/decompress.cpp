@@ -33,7 +33,13 @@ class Input {
   }
   bool read_more() {
     if (eof_) return false;
-    if (pos_ > 0 && pos_ == len_) pos_ = len_ = 0;
+    if (pos_ == len_) {
+      pos_ = len_ = 0;
+    } else if (len_ == kInputSize) {
+      std::memmove(buf_.get(), buf_.get() + pos_, len_ - pos_);
+      len_ -= pos_;
+      pos_ = 0;
+    }
     ssize_t r = retry_eintr([&] { return ::read(fd_, buf_.get() + len_, kInputSize - len_); });
     if (r < 0) throw_errno("read layer blob");
     if (r == 0) eof_ = true;
@@ -118,7 +124,10 @@ class GzipReader final : public Decompressor {
       if (st_->block_state == ISAL_BLOCK_FINISH) {
         // A member ended. Another may follow (pigz, concatenated files);
         // anything else after it is an error the next header parse reports.
-        if (!in_.fill()) return 0;
+        in_.peek(2);
+        if (in_.size() == 0) return 0;
+        if (!is_gzip(in_.data(), in_.size()))
+          throw Error("decompress gzip layer: trailing data after the gzip stream");
         isal_inflate_reset(st_.get());
         st_->crc_flag = ISAL_GZIP;
         after_member_ = true;
@@ -170,10 +179,12 @@ class ZstdReader final : public Decompressor {
       if (ZSTD_isError(r))
         throw Error(std::string("decompress zstd layer: ") + ZSTD_getErrorName(r) +
                     " (corrupt stream)");
+      // r == 0: a frame is complete and flushed. A call that neither
+      // consumed nor produced anything says nothing about that.
+      if (ib.pos > 0 || ob.pos > 0) frame_open_ = r != 0;
       if (ob.pos > 0) return ob.pos;
       if (in_.at_end()) {
-        // r == 0: the last frame is complete and flushed.
-        if (r != 0) throw Error("decompress zstd layer: the zstd stream is truncated");
+        if (frame_open_) throw Error("decompress zstd layer: the zstd stream is truncated");
         return 0;
       }
     }
@@ -182,6 +193,7 @@ class ZstdReader final : public Decompressor {
  private:
   Input in_;
   ZSTD_DCtx* ctx_;
+  bool frame_open_ = true;
 };
 
 }  // namespace

@@ -167,12 +167,25 @@ EntryPath clean_path(const char* raw, const char* what) {
   return p;
 }
 
+// libarchive's own pax writer stores each xattr twice (LIBARCHIVE.xattr and
+// SCHILY.xattr) and its reader reports both: one value per name.
+std::map<std::string, std::string> entry_xattrs(struct archive_entry* e) {
+  std::map<std::string, std::string> out;
+  archive_entry_xattr_reset(e);
+  const char* name;
+  const void* value;
+  size_t size;
+  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
+    if (name) out[name] = std::string(static_cast<const char*>(value), size);
+  return out;
+}
+
 struct DirMeta {
   mode_t mode;
   uid_t uid;
   gid_t gid;
   struct timespec times[2];
-  std::vector<std::pair<std::string, std::string>> xattrs;
+  std::map<std::string, std::string> xattrs;
   dev_t dev;
   ino_t ino;
 };
@@ -305,12 +318,7 @@ void Unpacker::set_xattr(int fd, const std::string& shown, const std::string& na
 }
 
 void Unpacker::set_xattrs(int fd, const EntryPath& p, struct archive_entry* e) {
-  archive_entry_xattr_reset(e);
-  const char* name;
-  const void* value;
-  size_t size;
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
-    set_xattr(fd, p.shown(), name, std::string(static_cast<const char*>(value), size));
+  for (const auto& [name, value] : entry_xattrs(e)) set_xattr(fd, p.shown(), name, value);
 }
 
 void Unpacker::owner_and_mode_at(int parent, const EntryPath& p, struct archive_entry* e,
@@ -427,7 +435,9 @@ void Unpacker::regular(struct archive* a, struct archive_entry* e, const EntryPa
   }));
   la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
   if (size < 0 || static_cast<uint64_t>(size) > opt_.max_bytes)
-    throw Error("unpack layer: entry `" + p.shown() + "` is larger than the layer limit");
+    throw Error("unpack layer: entry `" + p.shown() + "` (" + std::to_string(size) +
+                " bytes) exceeds the limit of " + std::to_string(opt_.max_bytes) +
+                " bytes (decompression bomb?)");
   la_int64_t end = 0;
   for (;;) {
     const void* buf;
@@ -435,7 +445,7 @@ void Unpacker::regular(struct archive* a, struct archive_entry* e, const EntryPa
     la_int64_t off;
     int r = archive_read_data_block(a, &buf, &len, &off);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) {
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
       const char* msg = archive_error_string(a);
       throw Error("unpack layer: reading the data of `" + p.shown() +
                   "`: " + (msg ? msg : "unknown error"));
@@ -497,12 +507,7 @@ void Unpacker::directory(struct archive_entry* e, const EntryPath& p) {
   m.mode = archive_entry_perm(e) & 07777;
   if (opt_.chown) std::tie(m.uid, m.gid) = owner(e, p);
   entry_times(e, m.times);
-  archive_entry_xattr_reset(e);
-  const char* name;
-  const void* value;
-  size_t size;
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK)
-    m.xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
+  m.xattrs = entry_xattrs(e);
   m.dev = st.st_dev;
   m.ino = st.st_ino;
   dirs_[p.rel] = std::move(m);
@@ -644,7 +649,8 @@ UnpackResult unpack_layer(int compressed_fd, const std::string& media_type,
     struct archive_entry* e;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) fail("reading tar entry " + std::to_string(res.entries + 1));
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+      fail("reading tar entry " + std::to_string(res.entries + 1));
     if (++res.entries > options.max_entries)
       throw Error("unpack layer: the layer has more than " + std::to_string(options.max_entries) +
                   " entries");
