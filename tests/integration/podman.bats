@@ -43,7 +43,9 @@ p() {
 }
 
 @test "podman run -it: a terminal through the console socket" {
-  run script -qec "podman --root $PODMAN_STORE/root --runroot $PODMAN_STORE/run --storage-driver overlay --tmpdir $PODMAN_STORE/tmp --events-backend file --cgroup-manager cgroupfs --runtime $NOOK_RUNTIME run --rm -it localhost/nook-busybox:latest sh -c 'tty; echo tty-ok'" /dev/null
+  # stdin stays open (a terminal user types nothing): with an immediate EOF
+  # script(1) may tear the terminal down before podman has attached.
+  run script -qec "podman --root $PODMAN_STORE/root --runroot $PODMAN_STORE/run --storage-driver overlay --tmpdir $PODMAN_STORE/tmp --events-backend file --cgroup-manager cgroupfs --runtime $NOOK_RUNTIME run --rm -it localhost/nook-busybox:latest sh -c 'tty; echo tty-ok'" /dev/null < <(sleep 20)
   assert_success
   assert_output --partial /dev/pts/0
   assert_output --partial tty-ok
