@@ -27,6 +27,7 @@
 
 #include "image/decompress.hpp"
 #include "image/layer_unpack.hpp"
+#include "image/whiteout.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/file.hpp"
@@ -458,6 +459,21 @@ TEST_F(LayerUnpack, LaterEntriesReplaceEarlierOnes) {
   EXPECT_EQ(read("keep/a"), "a");
   EXPECT_EQ(lst("keep").st_mode & 07777, 0700u);
   expect_outside_unchanged();
+}
+
+TEST_F(LayerUnpack, DirectoriesWithoutPermissionsCanBeReplacedAndWhitedOut) {
+  opts_.whiteouts = UnpackOptions::Whiteouts::vfs;
+  unpack(make_tar(
+      {dir("a", 0), dir("a/b", 0), file("a/b/f", "x", 0), dir("w", 0200), file("w/f", "x")}));
+  ASSERT_EQ(lst("a").st_mode & 07777, 0u);
+  unpack(make_tar({file("a", "now a file"), whiteout(".wh.w")}));
+  EXPECT_EQ(read("a"), "now a file");
+  EXPECT_FALSE(exists("w"));
+  // What a caller does with a failed layer directory.
+  unpack(make_tar({dir("z", 0), file("z/f", "x", 0)}));
+  UniqueFd base(open(base_.c_str(), O_RDONLY | O_DIRECTORY));
+  nook::image::remove_at(base.get(), "dest", dest_);
+  EXPECT_FALSE(fs::exists(dest_));
 }
 
 TEST_F(LayerUnpack, NonAsciiNamesAreKeptByteExact) {

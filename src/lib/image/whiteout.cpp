@@ -11,6 +11,7 @@
 
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/path_in_root.hpp"
 
 namespace nook::image {
 namespace {
@@ -42,10 +43,6 @@ std::string child_path(const std::string& rel, const std::string& name) {
 }
 
 void remove_dir_contents(int dir_fd, const std::string& shown) {
-  struct stat st;
-  // A read-only directory from an earlier layer still has to be emptied.
-  if (::fstat(dir_fd, &st) == 0 && (st.st_mode & 0700) != 0700)
-    ::fchmod(dir_fd, (st.st_mode & 07777) | 0700);
   for (const auto& n : list_dir(dir_fd, shown)) remove_at(dir_fd, n, shown + "/" + n);
 }
 
@@ -65,7 +62,15 @@ void remove_at(int dirfd, const std::string& name, const std::string& shown) {
     throw_errno("stat", shown);
   }
   if (S_ISDIR(st.st_mode)) {
-    UniqueFd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    // A directory without rwx for its owner (a layer may make one) must be
+    // opened up before its children can go; chmod through an O_PATH fd of
+    // the very directory, since fchmodat would follow a swapped-in symlink.
+    UniqueFd node(::openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!node) throw_errno("open directory", shown);
+    if ((st.st_mode & 0700) != 0700 &&
+        ::fchmodat(AT_FDCWD, fd_path(node.get()).c_str(), (st.st_mode & 07777) | 0700, 0) < 0)
+      throw_errno("chmod", shown);
+    UniqueFd sub(::openat(node.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!sub) throw_errno("open directory", shown);
     remove_dir_contents(sub.get(), shown);
     if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)

@@ -23,8 +23,10 @@ inline std::string_view whiteout_target(std::string_view name) {
   return name.substr(4);
 }
 
-// Removes `name` below the directory fd, recursing into directories and
-// never following a symlink. A missing name is fine. `shown` names it in errors.
+// Removes `name` below the directory fd, recursing into directories (also
+// ones a layer left without permissions for their owner) and never following
+// a symlink. A missing name is fine. `shown` names it in errors. Also what a
+// caller uses to delete a layer directory after unpack_layer failed.
 void remove_at(int dirfd, const std::string& name, const std::string& shown);
 
 // overlay: the whiteout is a 0:0 character device named NAME. Unprivileged
