@@ -142,3 +142,7 @@ expect_rejected() {
 @test "idmapped mounts are refused clearly" {
   expect_rejected '.mounts += [{destination: "/m", type: "bind", source: "/tmp", options: ["bind"], uidMappings: [{containerID: 0, hostID: 1000, size: 1}], gidMappings: [{containerID: 0, hostID: 1000, size: 1}]}]' 'idmapped mounts'
 }
+
+@test "joining a mount namespace by path is refused clearly" {
+  expect_rejected '.linux.namespaces |= map(if .type == "mount" then .path = "/proc/self/ns/mnt" else . end)' 'mount namespace by path'
+}

@@ -54,6 +54,10 @@ void validate_for_create(const oci::Spec& spec, const NamespacePlan& plan, const
     if (spec.mounts[i].has_idmap)
       throw Error("invalid config.json: mounts[" + std::to_string(i) +
                   "]: idmapped mounts (uidMappings/gidMappings) are not supported by nook-runtime");
+  if (plan.join_of(CLONE_NEWNS))
+    throw Error(
+        "invalid config.json: linux.namespaces: joining a mount namespace by path is not "
+        "supported: the rootfs is built in a new mount namespace of the container's own");
   if (plan.join_of(CLONE_NEWPID) && plan.creates(CLONE_NEWUSER))
     throw Error(
         "invalid config.json: linux.namespaces: joining a pid namespace from a new user "
