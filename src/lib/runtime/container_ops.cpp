@@ -29,21 +29,29 @@ std::string ns_link(pid_t pid, const char* ns) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-// Processes sharing the init's pid namespace: what `ps` and `kill --all`
-// mean when there is no cgroup to ask.
-std::vector<pid_t> pids_in_pid_namespace(pid_t init) {
-  std::vector<pid_t> out;
-  std::string want = ns_link(init, "pid");
-  if (want.empty()) return out;
+// Calls f(pid) for every process in /proc.
+template <typename F>
+void for_each_process(F&& f) {
   DIR* d = ::opendir("/proc");
   if (!d) throw_errno("opendir", "/proc");
   while (struct dirent* e = ::readdir(d)) {
     char* end;
     long pid = std::strtol(e->d_name, &end, 10);
     if (*end || pid <= 0) continue;
-    if (ns_link(static_cast<pid_t>(pid), "pid") == want) out.push_back(static_cast<pid_t>(pid));
+    f(static_cast<pid_t>(pid));
   }
   ::closedir(d);
+}
+
+// Processes sharing the init's pid namespace: what `ps` and `kill --all`
+// mean when there is no cgroup to ask.
+std::vector<pid_t> pids_in_pid_namespace(pid_t init) {
+  std::vector<pid_t> out;
+  std::string want = ns_link(init, "pid");
+  if (want.empty()) return out;
+  for_each_process([&](pid_t pid) {
+    if (ns_link(pid, "pid") == want) out.push_back(pid);
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -68,25 +76,18 @@ Cgroup require_cgroup(const ContainerRecord& rec, const std::string& what) {
 // host's or a pod's, where other processes are not ours to signal).
 std::vector<pid_t> descendants_of(pid_t init) {
   std::vector<std::pair<pid_t, pid_t>> parent_of;  // (pid, ppid)
-  DIR* d = ::opendir("/proc");
-  if (!d) throw_errno("opendir", "/proc");
-  while (struct dirent* e = ::readdir(d)) {
-    char* end;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (*end || pid <= 0) continue;
+  for_each_process([&](pid_t pid) {
     std::string stat;
     try {
-      stat = read_file("/proc/" + std::string(e->d_name) + "/stat");
+      stat = read_file("/proc/" + std::to_string(pid) + "/stat");
     } catch (const Error&) {
-      continue;
+      return;
     }
     auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
     pid_t ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %*c %d", &ppid) == 1)
-      parent_of.emplace_back(static_cast<pid_t>(pid), ppid);
-  }
-  ::closedir(d);
+    if (close != std::string::npos && std::sscanf(stat.c_str() + close + 1, " %*c %d", &ppid) == 1)
+      parent_of.emplace_back(pid, ppid);
+  });
   std::vector<pid_t> out{init};
   for (size_t i = 0; i < out.size(); ++i)
     for (const auto& [pid, ppid] : parent_of)

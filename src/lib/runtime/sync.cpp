@@ -29,23 +29,8 @@ void SyncChannel::send_with_fd(SyncKind kind, int fd) const {
 
 bool SyncChannel::recv(SyncMessage& out) const {
   char buf[65536];
-  struct iovec iov = {buf, sizeof buf};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  struct msghdr msg;
-  std::memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = retry_eintr([&] { return ::recvmsg(fd_.get(), &msg, MSG_CMSG_CLOEXEC); });
   out.fd.reset();
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      out.fd.reset(fd);
-    }
-  }
+  ssize_t n = recv_message(fd_.get(), buf, sizeof buf, &out.fd);
   if (n < 0) {
     if (errno == ECONNRESET) return false;
     throw_errno("recv", "sync socket");

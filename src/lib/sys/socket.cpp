@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -50,9 +51,8 @@ void send_fd(int sock, int fd, const std::string& payload) {
     throw_errno("sendmsg", "fd passing socket");
 }
 
-UniqueFd recv_fd(int sock, std::string* payload) {
-  char buf[4096];
-  struct iovec iov = {buf, sizeof buf};
+ssize_t recv_message(int sock, char* buf, size_t cap, UniqueFd* fd) {
+  struct iovec iov = {buf, cap};
   alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
   struct msghdr msg;
   std::memset(&msg, 0, sizeof msg);
@@ -61,16 +61,28 @@ UniqueFd recv_fd(int sock, std::string* payload) {
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
   ssize_t n = retry_eintr([&] { return ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); });
-  if (n < 0) throw_errno("recvmsg", "fd passing socket");
-  if (payload) payload->assign(buf, static_cast<size_t>(n));
+  if (n < 0) return n;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      return UniqueFd(fd);
+      int received;
+      std::memcpy(&received, CMSG_DATA(c), sizeof(int));
+      if (fd)
+        fd->reset(received);
+      else
+        ::close(received);
     }
   }
-  throw Error("recvmsg", "fd passing socket", EBADMSG, "no file descriptor received");
+  return n;
+}
+
+UniqueFd recv_fd(int sock, std::string* payload) {
+  char buf[4096];
+  UniqueFd fd;
+  ssize_t n = recv_message(sock, buf, sizeof buf, &fd);
+  if (n < 0) throw_errno("recvmsg", "fd passing socket");
+  if (payload) payload->assign(buf, static_cast<size_t>(n));
+  if (!fd) throw Error("recvmsg", "fd passing socket", EBADMSG, "no file descriptor received");
+  return fd;
 }
 
 }  // namespace nook
