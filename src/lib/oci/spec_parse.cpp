@@ -535,10 +535,12 @@ Process parse_process(std::string_view json_text) {
   return parse_process_object(doc);
 }
 
-Spec load_spec(const std::string& bundle_dir) {
+Spec load_spec(const std::string& bundle_dir, std::string* config_text) {
   namespace fs = std::filesystem;
   std::string config = (fs::path(bundle_dir) / "config.json").string();
-  Spec s = parse_spec(read_file(config));
+  std::string text = read_file(config);
+  Spec s = parse_spec(text);
+  if (config_text) *config_text = std::move(text);
 
   std::error_code ec;
   fs::path bundle = fs::absolute(bundle_dir, ec);

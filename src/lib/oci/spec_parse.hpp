@@ -15,7 +15,9 @@ Spec parse_spec(std::string_view json_text);
 
 // Reads <bundle>/config.json, parses it, validates it, and makes root.path
 // absolute (relative to the bundle). Checks that the rootfs directory exists.
-Spec load_spec(const std::string& bundle_dir);
+// With config_text, also hands back the exact bytes that were parsed (the
+// runtime keeps them, so later verbs see the config that was validated).
+Spec load_spec(const std::string& bundle_dir, std::string* config_text = nullptr);
 
 // Parses a process.json (as given to `exec --process`): the "process" object
 // of config.json on its own.

@@ -135,7 +135,8 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   if (bundle.size() > 1 && bundle.back() == '/') bundle.pop_back();
   StateStore::validate_id(opts.id);
   check_preserved_fds(opts.preserve_fds);
-  oci::Spec spec = oci::load_spec(bundle);
+  std::string config_text;
+  oci::Spec spec = oci::load_spec(bundle, &config_text);
   NamespacePlan plan = plan_namespaces(spec);
   validate_for_create(spec, plan, warn);
   if (spec.process.terminal && opts.console_socket.empty() && !proxy_terminal)
@@ -145,8 +146,7 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
 
   store.create_dir(opts.id);
   CreateRollback rollback(store, opts.id);
-  write_file(store.config_path(opts.id), read_file(bundle + "/config.json"), O_CREAT | O_TRUNC,
-             0600);
+  write_file(store.config_path(opts.id), config_text, O_CREAT | O_TRUNC, 0600);
   std::string fifo = store.fifo_path(opts.id);
   if (::mkfifo(fifo.c_str(), 0622) < 0) throw_errno("mkfifo", fifo);
   // The process user may be a subordinate id: it must be able to write.
