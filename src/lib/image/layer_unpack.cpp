@@ -528,7 +528,6 @@ void Unpacker::symlink(struct archive_entry* e, const EntryPath& p) {
 }
 
 void Unpacker::hardlink(struct archive_entry* e, const EntryPath& p) {
-  (void)e;
   EntryPath target = clean_path(archive_entry_hardlink(e), "hard link target");
   if (target.parts.empty())
     throw Error("unpack layer: hard link `" + p.shown() + "` points at the layer root");
@@ -540,9 +539,10 @@ void Unpacker::hardlink(struct archive_entry* e, const EntryPath& p) {
   // The target resolves inside the layer; its last component is not
   // followed, so a link to a symlink is seen as one and refused.
   UniqueFd t = open_in_root_nothrow(root_, target.rel, O_PATH | O_NOFOLLOW);
+  int open_errno = errno;
   if (!t)
     throw Error("unpack layer: hard link `" + p.shown() + "` -> `" + target.shown() + "`", "",
-                errno, "the target must be a file earlier in the layer");
+                open_errno, "the target must be a file earlier in the layer");
   struct stat st;
   if (::fstat(t.get(), &st) < 0) throw_errno("stat", target.shown());
   if (!S_ISREG(st.st_mode))
