@@ -443,7 +443,9 @@ TEST(CgroupResources, MalformedValuesAreRefused) {
                        }),
                        "idle"));
   EXPECT_TRUE(contains(with([](auto& r) {
-                         r.block_io = nook::oci::BlockIo{};
+                         // emplace, not assignment: GCC 12 -O2 with the sanitizers
+                         // flags a false maybe-uninitialized on the optional's move.
+                         r.block_io.emplace();
                          nook::oci::BlockIoDevice d;
                          d.major = -1;
                          r.block_io->throttle_read_bps.push_back(d);
