@@ -125,6 +125,18 @@ jq_config() {
   fi
 }
 
+# full_mapping DIR: maps the user's whole subordinate range in DIR/config.json
+# (0 → the user, 1.. → the first subuid/subgid range), as nook itself will.
+full_mapping() {
+  local dir=$1 sub_start sub_count gsub_start gsub_count
+  IFS=: read -r _ sub_start sub_count < <(grep "^$(id -un):" /etc/subuid | head -1)
+  IFS=: read -r _ gsub_start gsub_count < <(grep "^$(id -un):" /etc/subgid | head -1)
+  jq_config "$dir" --argjson u "$(id -u)" --argjson g "$(id -g)" \
+    --argjson s "$sub_start" --argjson c "$sub_count" --argjson gs "$gsub_start" --argjson gc "$gsub_count" '
+    .linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}, {containerID: 1, hostID: $s, size: $c}]
+    | .linux.gidMappings = [{containerID: 0, hostID: $g, size: 1}, {containerID: 1, hostID: $gs, size: $gc}]'
+}
+
 # retry ATTEMPTS DELAY CMD...: runs CMD until it succeeds; fails after ATTEMPTS tries.
 retry() {
   local attempts=$1 delay=$2 i

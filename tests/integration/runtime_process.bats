@@ -4,17 +4,6 @@
 
 load helpers
 
-# Maps the user's whole subordinate range, as nook itself will.
-full_mapping() {
-  local dir=$1 sub_start sub_count gsub_start gsub_count
-  IFS=: read -r _ sub_start sub_count < <(grep "^$(id -un):" /etc/subuid | head -1)
-  IFS=: read -r _ gsub_start gsub_count < <(grep "^$(id -un):" /etc/subgid | head -1)
-  jq_config "$dir" --argjson u "$(id -u)" --argjson g "$(id -g)" \
-    --argjson s "$sub_start" --argjson c "$sub_count" --argjson gs "$gsub_start" --argjson gc "$gsub_count" '
-    .linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}, {containerID: 1, hostID: $s, size: $c}]
-    | .linux.gidMappings = [{containerID: 0, hostID: $g, size: 1}, {containerID: 1, hostID: $gs, size: $gc}]'
-}
-
 @test "additional gids and a non-root user with two-range maps" {
   make_bundle "$BATS_TEST_TMPDIR/b" id
   full_mapping "$BATS_TEST_TMPDIR/b"

@@ -5,14 +5,9 @@ load helpers
 
 @test "run: root inside, two-range uid_map, exit status propagated" {
   make_bundle "$BATS_TEST_TMPDIR/b" sh -c 'id -u; cat /proc/self/uid_map /proc/self/gid_map; exit 7'
-  # Map the user's whole subordinate range, as nook itself will.
-  local sub_start sub_count gsub_start gsub_count
+  local sub_start sub_count
   IFS=: read -r _ sub_start sub_count < <(grep "^$(id -un):" /etc/subuid | head -1)
-  IFS=: read -r _ gsub_start gsub_count < <(grep "^$(id -un):" /etc/subgid | head -1)
-  jq_config "$BATS_TEST_TMPDIR/b" --argjson u "$(id -u)" --argjson g "$(id -g)" \
-    --argjson s "$sub_start" --argjson c "$sub_count" --argjson gs "$gsub_start" --argjson gc "$gsub_count" '
-    .linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}, {containerID: 1, hostID: $s, size: $c}]
-    | .linux.gidMappings = [{containerID: 0, hostID: $g, size: 1}, {containerID: 1, hostID: $gs, size: $gc}]'
+  full_mapping "$BATS_TEST_TMPDIR/b"
   run rt run -b "$BATS_TEST_TMPDIR/b" c1
   assert_equal "$status" 7
   assert_line --index 0 "0"
@@ -103,14 +98,10 @@ load helpers
 
 @test "process user maps to the matching subordinate uid on the host" {
   make_bundle "$BATS_TEST_TMPDIR/b" sleep 1000
-  local sub_start sub_count
-  IFS=: read -r _ sub_start sub_count < <(grep "^$(id -un):" /etc/subuid | head -1)
-  IFS=: read -r _ gsub_start gsub_count < <(grep "^$(id -un):" /etc/subgid | head -1)
-  jq_config "$BATS_TEST_TMPDIR/b" --argjson u "$(id -u)" --argjson g "$(id -g)" \
-    --argjson s "$sub_start" --argjson c "$sub_count" --argjson gs "$gsub_start" --argjson gc "$gsub_count" '
-    .linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}, {containerID: 1, hostID: $s, size: $c}]
-    | .linux.gidMappings = [{containerID: 0, hostID: $g, size: 1}, {containerID: 1, hostID: $gs, size: $gc}]
-    | .process.user = {uid: 27, gid: 27}'
+  local sub_start
+  IFS=: read -r _ sub_start _ < <(grep "^$(id -un):" /etc/subuid | head -1)
+  full_mapping "$BATS_TEST_TMPDIR/b"
+  jq_config "$BATS_TEST_TMPDIR/b" '.process.user = {uid: 27, gid: 27}'
   rt run -d --pid-file "$BATS_TEST_TMPDIR/pid" -b "$BATS_TEST_TMPDIR/b" c1
   pid=$(cat "$BATS_TEST_TMPDIR/pid")
   run awk '/^Uid:/ {print $2}' /proc/$pid/status
