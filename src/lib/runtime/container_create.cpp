@@ -24,6 +24,7 @@
 #include "runtime/process_setup.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
 #include "sys/process.hpp"
@@ -153,16 +154,9 @@ CreatedContainer create_container(const StateStore& store, bool systemd_cgroup,
   if (::chmod(fifo.c_str(), 0622) < 0) throw_errno("chmod", fifo);
   UniqueFd fifo_fd = open_fd(fifo, O_PATH);
 
-  UniqueFd console, console_peer;
-  if (spec.process.terminal) {
-    if (!opts.console_socket.empty()) {
-      console = connect_unix(opts.console_socket);
-    } else {
-      auto [a, b] = make_socketpair(SOCK_STREAM);
-      console = std::move(a);
-      console_peer = std::move(b);
-    }
-  }
+  ConsoleChannel channel =
+      spec.process.terminal ? open_console_channel(opts.console_socket) : ConsoleChannel{};
+  UniqueFd console = std::move(channel.to_child), console_peer = std::move(channel.ours);
 
   std::optional<Cgroup> cgroup =
       Cgroup::setup(spec.linux.cgroups_path, opts.id, spec.linux.resources, systemd_cgroup);

@@ -17,6 +17,7 @@
 #include "runtime/process_setup.hpp"
 #include "runtime/seccomp.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/terminal.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
 #include "sys/process.hpp"
@@ -86,16 +87,9 @@ int Runtime::exec(const ExecOptions& o) const {
   for (const auto& n : namespaces) joins_pid = joins_pid || n.nstype == CLONE_NEWPID;
   bool setgroups_ok = !setgroups_denied(rec.pid);
 
-  UniqueFd console, console_peer;
-  if (o.process.terminal) {
-    if (!o.console_socket.empty()) {
-      console = connect_unix(o.console_socket);
-    } else {
-      auto [a, b] = make_socketpair(SOCK_STREAM);
-      console = std::move(a);
-      console_peer = std::move(b);
-    }
-  }
+  ConsoleChannel channel =
+      o.process.terminal ? open_console_channel(o.console_socket) : ConsoleChannel{};
+  UniqueFd console = std::move(channel.to_child), console_peer = std::move(channel.ours);
   auto [parent_end, child_end] = make_socketpair(SOCK_SEQPACKET);
   SyncChannel sync(std::move(parent_end));
   std::optional<ForwardedSignalsBlocked> signals;

@@ -2,14 +2,28 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
 #include "sys/error.hpp"
+#include "sys/socket.hpp"
 
 namespace nook::runtime {
+
+ConsoleChannel open_console_channel(const std::string& console_socket) {
+  ConsoleChannel c;
+  if (!console_socket.empty()) {
+    c.to_child = connect_unix(console_socket);
+  } else {
+    auto [a, b] = make_socketpair(SOCK_STREAM);
+    c.to_child = std::move(a);
+    c.ours = std::move(b);
+  }
+  return c;
+}
 
 Pty open_pty() {
   Pty p;

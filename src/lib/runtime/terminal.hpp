@@ -14,6 +14,15 @@ struct Pty {
   UniqueFd slave;
 };
 
+// Where the child sends the pty master: the caller's --console-socket, or,
+// without one, a socketpair whose other end (ours) lets the runtime proxy
+// the terminal itself.
+struct ConsoleChannel {
+  UniqueFd to_child;
+  UniqueFd ours;  // empty when a console socket was given
+};
+ConsoleChannel open_console_channel(const std::string& console_socket);
+
 // Opens /dev/ptmx of the current mount namespace and its slave.
 Pty open_pty();
 void set_window_size(int fd, unsigned rows, unsigned cols);
