@@ -1,0 +1,177 @@
+#include "image/layer_fetch.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <exception>
+#include <thread>
+
+#include "image/digest.hpp"
+#include "sys/error.hpp"
+#include "sys/file.hpp"
+
+namespace nook::image {
+namespace {
+
+// The unpacking end of the stream. A socket rather than a pipe: a write to
+// a pipe whose reader died raises SIGPIPE, and the library must not touch
+// the process's signal dispositions; send(MSG_NOSIGNAL) just fails.
+class UnpackThread {
+ public:
+  UnpackThread(const LayerSource& source, std::string tree, const UnpackOptions& options) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
+    writer_.reset(sv[0]);
+    reader_.reset(sv[1]);
+    int size = 1 << 20;
+    ::setsockopt(writer_.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    ::setsockopt(reader_.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    thread_ = std::thread([this, media_type = source.media_type, tree = std::move(tree), options] {
+      try {
+        result_ = unpack_layer(reader_.get(), media_type, tree, options);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      // Unblocks a writer still sending: it gets EPIPE instead of waiting.
+      reader_.reset();
+    });
+  }
+  UnpackThread(const UnpackThread&) = delete;
+  UnpackThread& operator=(const UnpackThread&) = delete;
+  ~UnpackThread() { finish_nothrow(); }
+
+  // False when the unpacker stopped reading (it failed: finish() says why).
+  bool send(const char* data, size_t len) {
+    while (len > 0) {
+      ssize_t n = ::send(writer_.get(), data, len, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      data += n;
+      len -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  UnpackResult finish() {
+    finish_nothrow();
+    if (error_) std::rethrow_exception(error_);
+    return result_;
+  }
+
+ private:
+  void finish_nothrow() {
+    if (writer_) {
+      ::shutdown(writer_.get(), SHUT_WR);
+      // Unpacking stops at the tar's end-of-archive; what follows is read
+      // by nobody, so close our end before joining to avoid a stall.
+    }
+    if (thread_.joinable()) thread_.join();
+    writer_.reset();
+  }
+
+  UniqueFd writer_, reader_;
+  std::thread thread_;
+  UnpackResult result_;
+  std::exception_ptr error_;
+};
+
+struct Staged {
+  StagingDir dir;
+  std::string tree;
+  std::string blob;
+  UniqueFd blob_fd;
+};
+
+Staged stage(Store& store) {
+  Staged s;
+  s.dir = store.make_staging_dir();
+  s.tree = s.dir.path() + "/tree";
+  s.blob = s.dir.path() + "/blob";
+  if (::mkdir(s.tree.c_str(), 0755) < 0) throw_errno("mkdir", s.tree);
+  s.blob_fd = open_fd(s.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  return s;
+}
+
+std::optional<LayerFetchResult> existing(Store& store, const LayerSource& source) {
+  if (auto rec = store.find_layer(source.diff_id))
+    return LayerFetchResult{LayerOutcome::already_exists, *rec, 0};
+  // A tree without a row: a crash after the rename; redo it.
+  if (path_exists(store.layer_path(source.diff_id))) store.discard_unrecorded_layer(source.diff_id);
+  return std::nullopt;
+}
+
+LayerFetchResult finish_layer(Store& store, Staged& staged, UnpackThread& unpack,
+                              const LayerSource& source, std::string blob_digest,
+                              int64_t compressed_size) {
+  UnpackResult r = unpack.finish();
+  if (r.diff_id != source.diff_id)
+    throw Error("layer " + blob_digest + ": its content has diff ID " + r.diff_id +
+                ", the image config says " + source.diff_id);
+  staged.blob_fd.reset();
+  LayerRecord rec{source.diff_id, std::move(blob_digest), source.media_type, compressed_size,
+                  static_cast<int64_t>(r.bytes_written)};
+  store.publish_layer(staged.tree, staged.blob, rec);
+  return LayerFetchResult{LayerOutcome::fetched, rec, r.skipped_devices};
+}
+
+}  // namespace
+
+LayerFetchResult fetch_layer(Store& store, RegistryClient& client, const Reference& repo,
+                             const LayerSource& source, const UnpackOptions& unpack,
+                             const ProgressFn& progress) {
+  FileLock lock = store.lock_layer(source.diff_id);
+  if (auto done = existing(store, source)) return *done;
+  Staged staged = stage(store);
+  UnpackThread unpacker(source, staged.tree, unpack);
+  bool unpacker_stopped = false;
+  try {
+    client.fetch_blob(
+        repo, source.blob_digest, source.size,
+        [&](const char* data, size_t len) {
+          write_all(staged.blob_fd.get(), std::string_view(data, len), staged.blob);
+          if (!unpacker.send(data, len)) {
+            unpacker_stopped = true;
+            throw Error("unpacking stopped");
+          }
+        },
+        progress);
+  } catch (...) {
+    // The unpacker's own error says more than "unpacking stopped".
+    if (unpacker_stopped) unpacker.finish();
+    throw;
+  }
+  return finish_layer(store, staged, unpacker, source, source.blob_digest, source.size);
+}
+
+LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& source,
+                                     const UnpackOptions& unpack) {
+  FileLock lock = store.lock_layer(source.diff_id);
+  if (auto done = existing(store, source)) return *done;
+  Staged staged = stage(store);
+  UnpackThread unpacker(source, staged.tree, unpack);
+  Hasher hasher(source.blob_digest.empty() ? "sha256" : digest_algorithm(source.blob_digest));
+  int64_t total = 0;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
+    if (n < 0) throw_errno("read", "layer " + source.diff_id);
+    if (n == 0) break;
+    hasher.update(buf, static_cast<size_t>(n));
+    total += n;
+    write_all(staged.blob_fd.get(), std::string_view(buf, static_cast<size_t>(n)), staged.blob);
+    if (!unpacker.send(buf, static_cast<size_t>(n))) {
+      unpacker.finish();
+      throw Error("layer " + source.diff_id + ": unpacking stopped");
+    }
+  }
+  std::string digest = hasher.digest();
+  if (!source.blob_digest.empty() && digest != source.blob_digest)
+    throw Error("layer blob: digest mismatch: expected " + source.blob_digest + ", got " + digest);
+  return finish_layer(store, staged, unpacker, source, digest, total);
+}
+
+}  // namespace nook::image
