@@ -389,27 +389,10 @@ std::optional<ImageRecord> Store::lookup(std::string_view text) {
       if (q.step()) return image(q.text(0));
       // busybox@sha256:<config digest> is the image id, as podman allows.
       if (auto byid = image(ref->digest); byid) return byid;
-    } else {
+    } else if (auto name = find_name(text)) {
       auto q = db_.prepare("SELECT image_id FROM image_names WHERE name = ?1");
-      q.bind(1, ref->string());
+      q.bind(1, *name);
       if (q.step()) return image(q.text(0));
-      if (is_short_name(text)) {
-        // "busybox" also names localhost/busybox or quay.io/busybox: any
-        // stored name whose path is the one typed, as podman finds them.
-        std::string want_path = ref->path;
-        std::string alt = want_path.starts_with("library/") ? want_path.substr(8) : want_path;
-        auto all = db_.prepare("SELECT name, image_id FROM image_names ORDER BY rowid");
-        while (all.step()) {
-          Reference stored;
-          try {
-            stored = parse_reference(all.text(0));
-          } catch (const Error&) {
-            continue;
-          }
-          if (stored.tag == ref->tag && (stored.path == want_path || stored.path == alt))
-            return image(all.text(1));
-        }
-      }
     }
   }
   if (hex.size() < 64 && is_hex(hex)) {
@@ -420,6 +403,35 @@ std::optional<ImageRecord> Store::lookup(std::string_view text) {
     if (q.step())
       throw Error("short ID " + std::string(hex) + " is ambiguous: more than one image matches");
     return image(id);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Store::find_name(std::string_view text) {
+  Reference ref;
+  try {
+    ref = parse_reference(text);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!ref.digest.empty()) return std::nullopt;
+  auto q = db_.prepare("SELECT name FROM image_names WHERE name = ?1");
+  q.bind(1, ref.string());
+  if (q.step()) return q.text(0);
+  if (!is_short_name(text)) return std::nullopt;
+  // "busybox" also names localhost/busybox or quay.io/busybox: any stored
+  // name whose path is the one typed, as podman finds them.
+  std::string alt = ref.path.starts_with("library/") ? ref.path.substr(8) : ref.path;
+  auto all = db_.prepare("SELECT name FROM image_names ORDER BY rowid");
+  while (all.step()) {
+    Reference stored;
+    try {
+      stored = parse_reference(all.text(0));
+    } catch (const Error&) {
+      continue;
+    }
+    if (stored.tag == ref.tag && (stored.path == ref.path || stored.path == alt))
+      return all.text(0);
   }
   return std::nullopt;
 }

@@ -120,6 +120,8 @@ class Store {
   // "sha256:"), a name (normalised; short names also match
   // <registry>/<name> and <registry>/library/<name>), or repo@digest.
   std::optional<ImageRecord> lookup(std::string_view text);
+  // The stored name text resolves to (by the rules of lookup), if any.
+  std::optional<std::string> find_name(std::string_view text);
   // Adds a name (moving it from the image that had it).
   void add_name(std::string_view id, std::string_view name);
   // false when the image did not have the name.

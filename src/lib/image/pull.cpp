@@ -1,0 +1,217 @@
+#include "image/pull.hpp"
+
+#include <atomic>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "image/auth_config.hpp"
+#include "image/image_config.hpp"
+#include "image/platform.hpp"
+#include "sys/error.hpp"
+
+namespace nook::image {
+namespace {
+
+const std::vector<std::string>& accepted_manifest_types() {
+  static const std::vector<std::string> types = {
+      std::string(media_type::oci_manifest), std::string(media_type::docker_manifest),
+      std::string(media_type::oci_index), std::string(media_type::docker_manifest_list)};
+  return types;
+}
+
+ClientOptions client_options(const PullOptions& options, const RegistriesConf& conf,
+                             bool source_insecure) {
+  ClientOptions c = options.client;
+  c.insecure = [&conf, source_insecure](std::string_view registry) {
+    if (source_insecure) return true;
+    Reference r;
+    r.domain = std::string(registry);
+    r.path = "x";
+    return conf.is_insecure(r);
+  };
+  if (options.credentials) {
+    Credentials creds = *options.credentials;
+    c.credentials = [creds](std::string_view, std::string_view) { return creds; };
+  } else {
+    std::vector<std::string> files = auth_file_paths(options.authfile);
+    c.credentials = [files](std::string_view registry, std::string_view repository) {
+      return find_credentials(registry, repository, files);
+    };
+  }
+  return c;
+}
+
+// Runs fn(i) for i in [0, n) on up to `parallel` threads; the first
+// exception is rethrown after all threads stopped, and no new item starts
+// once one failed.
+template <typename Fn>
+void for_each_parallel(size_t n, int parallel, Fn&& fn) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  std::exception_ptr first;
+  auto worker = [&] {
+    for (;;) {
+      if (failed) return;
+      size_t i = next++;
+      if (i >= n) return;
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard g(mu);
+        if (!first) first = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, parallel)));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (first) std::rethrow_exception(first);
+}
+
+struct Resolved {
+  Manifest manifest;         // the image manifest
+  std::string index_digest;  // when it came through an index
+  Manifest index;
+};
+
+Resolved resolve_manifest(RegistryClient& client, const Reference& source,
+                          const PullOptions& options) {
+  Resolved r;
+  Manifest top = client.fetch_manifest(source, accepted_manifest_types());
+  if (classify_manifest(top.bytes, top.media_type) == ManifestKind::image_manifest) {
+    r.manifest = std::move(top);
+    return r;
+  }
+  ImageIndex index = parse_image_index(top.bytes, top.media_type);
+  Platform want = options.platform ? *options.platform : current_platform();
+  const Descriptor& chosen = choose_manifest(index, want);
+  Reference by_digest = source;
+  by_digest.tag.clear();
+  by_digest.digest = chosen.digest;
+  r.manifest = client.fetch_manifest(by_digest, accepted_manifest_types());
+  if (r.manifest.bytes.size() != static_cast<size_t>(chosen.size))
+    throw Error("manifest " + chosen.digest + ": the index says " + std::to_string(chosen.size) +
+                " bytes, the registry sent " + std::to_string(r.manifest.bytes.size()));
+  r.index_digest = top.digest;
+  r.index = std::move(top);
+  return r;
+}
+
+}  // namespace
+
+std::vector<Reference> pull_candidates(std::string_view text, const RegistriesConf& conf) {
+  if (!is_short_name(text)) return {parse_reference(text)};
+  parse_reference(text);  // the error for an invalid name comes first
+  std::vector<Reference> out;
+  for (const ShortNameCandidate& c : conf.resolve_short_name(text)) out.push_back(c.reference);
+  if (out.empty())
+    throw Error("short-name \"" + std::string(text) +
+                "\" did not resolve to an alias and no unqualified-search registries are "
+                "defined in \"" +
+                registries_conf_paths().main + "\"");
+  return out;
+}
+
+PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesConf& conf,
+                           const PullOptions& options, const PullObserver& observer) {
+  FileLock writer = store.lock_shared();
+  store.remove_abandoned_staging();
+
+  std::vector<PullSource> sources = conf.pull_sources(ref);
+  std::string errors;
+  for (const PullSource& source : sources) {
+    try {
+      RegistryClient client(client_options(options, conf, source.insecure));
+      Resolved resolved = resolve_manifest(client, source.reference, options);
+      ImageManifest manifest =
+          parse_image_manifest(resolved.manifest.bytes, resolved.manifest.media_type);
+      if (observer.manifest) observer.manifest(manifest.layers);
+
+      std::string config_bytes = client.fetch_blob_bytes(source.reference, manifest.config.digest);
+      if (config_bytes.size() != static_cast<size_t>(manifest.config.size))
+        throw Error("config " + manifest.config.digest + ": the manifest says " +
+                    std::to_string(manifest.config.size) + " bytes, the registry sent " +
+                    std::to_string(config_bytes.size()));
+      ImageConfig config = parse_image_config(config_bytes);
+      check_manifest_config(manifest, config);
+
+      UnpackOptions unpack;
+      unpack.chown = options.chown;
+      std::vector<LayerRecord> layers(manifest.layers.size());
+      std::atomic<uint64_t> skipped_devices{0};
+      for_each_parallel(manifest.layers.size(), options.parallel_layers, [&](size_t i) {
+        const Descriptor& d = manifest.layers[i];
+        LayerSource src{d.digest, d.media_type, d.size, config.rootfs.diff_ids[i]};
+        ProgressFn progress;
+        if (observer.layer_progress)
+          progress = [&observer, &d](uint64_t done, uint64_t total) {
+            observer.layer_progress(d, done, total);
+          };
+        LayerFetchResult r = fetch_layer(store, client, source.reference, src, unpack, progress);
+        layers[i] = r.record;
+        skipped_devices += r.skipped_devices;
+        if (observer.layer_done) observer.layer_done(d, r.outcome);
+      });
+      if (skipped_devices > 0 && observer.warning)
+        observer.warning(std::to_string(skipped_devices.load()) +
+                         " device node(s) in the image were skipped: a user namespace cannot "
+                         "create them");
+      store.write_blob(manifest.config.digest, config_bytes);
+      if (observer.config_done) observer.config_done(manifest.config);
+      if (observer.writing_manifest) observer.writing_manifest();
+      store.write_blob(resolved.manifest.digest, resolved.manifest.bytes);
+      if (!resolved.index_digest.empty())
+        store.write_blob(resolved.index_digest, resolved.index.bytes);
+
+      ImageRecord image;
+      image.id = manifest.config.digest;
+      image.manifest_digest = resolved.manifest.digest;
+      image.manifest_media_type = manifest.media_type;
+      image.created = config.created;
+      image.added = static_cast<int64_t>(std::time(nullptr));
+      for (const LayerRecord& l : layers) {
+        image.layers.push_back(l.diff_id);
+        image.size += l.size;
+      }
+      Reference named = ref;
+      named.digest.clear();
+      if (!ref.tag.empty()) image.names.push_back(named.string());
+      image.repo_digests.push_back(ref.repository() + "@" + resolved.manifest.digest);
+      if (!resolved.index_digest.empty())
+        image.repo_digests.push_back(ref.repository() + "@" + resolved.index_digest);
+      store.record_image(image);
+      return PulledImage{image.id, ref};
+    } catch (const Error& e) {
+      if (sources.size() == 1) throw;
+      errors += "\n  " + source.reference.string() + ": " + e.what();
+    }
+  }
+  throw Error("pulling " + ref.string() + " failed from every source:" + errors);
+}
+
+PulledImage pull(Store& store, std::string_view text, const RegistriesConf& conf,
+                 const PullOptions& options, const PullObserver& observer) {
+  std::vector<Reference> candidates = pull_candidates(text, conf);
+  if (candidates.size() == 1) {
+    if (observer.trying) observer.trying(candidates[0]);
+    return pull_reference(store, candidates[0], conf, options, observer);
+  }
+  std::string errors;
+  for (const Reference& c : candidates) {
+    if (observer.trying) observer.trying(c);
+    try {
+      return pull_reference(store, c, conf, options, observer);
+    } catch (const Error& e) {
+      if (observer.candidate_failed) observer.candidate_failed(c, e.what());
+      errors += "\n  " + c.string() + ": " + e.what();
+    }
+  }
+  throw Error("pulling image \"" + std::string(text) + "\" failed from every candidate:" + errors);
+}
+
+}  // namespace nook::image
