@@ -43,6 +43,21 @@ std::pair<std::string, std::string> split_name(const std::string& name) {
   return {name, "<none>"};
 }
 
+// podman's reference filter: the pattern against the full name, its
+// repository, and their familiar forms ("busybox:latest").
+bool reference_matches(const std::string& pattern, const std::string& name) {
+  auto [repo, tag] = split_name(name);
+  std::string familiar;
+  try {
+    familiar = parse_reference(name).familiar();
+  } catch (const Error&) {
+  }
+  std::string familiar_repo = familiar.substr(0, familiar.rfind(':'));
+  return glob_match(pattern, name) || glob_match(pattern, repo) || glob_match(pattern, familiar) ||
+         glob_match(pattern, familiar_repo) || glob_match("*/" + pattern, name) ||
+         glob_match("*/" + pattern, repo);
+}
+
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
@@ -113,25 +128,23 @@ ImageFilter::ImageFilter(Store& store, const std::vector<std::string>& filters) 
   }
 }
 
+bool ImageFilter::name_matches(const std::string& name) const {
+  bool any_clause = false;
+  for (const Clause& c : clauses_) {
+    if (c.key != "reference") continue;
+    any_clause = true;
+    if (reference_matches(c.value, name)) return true;
+  }
+  return !any_clause;
+}
+
 bool ImageFilter::matches(const ImageRecord& image, const nlohmann::json& config) const {
   std::map<std::string, bool> by_key;  // key → any clause of it matched
   for (const Clause& c : clauses_) {
     bool m = false;
     if (c.key == "reference") {
-      for (const std::string& name : image.names) {
-        auto [repo, tag] = split_name(name);
-        Reference r;
-        std::string familiar;
-        try {
-          familiar = parse_reference(name).familiar();
-        } catch (const Error&) {
-        }
-        std::string familiar_repo = familiar.substr(0, familiar.rfind(':'));
-        if (glob_match(c.value, name) || glob_match(c.value, repo) ||
-            glob_match(c.value, familiar) || glob_match(c.value, familiar_repo) ||
-            glob_match("*/" + c.value, name) || glob_match("*/" + c.value, repo))
-          m = true;
-      }
+      for (const std::string& name : image.names)
+        if (reference_matches(c.value, name)) m = true;
     } else if (c.key == "dangling") {
       m = image.names.empty() == (c.value == "true");
     } else if (c.key == "id") {
@@ -186,7 +199,8 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
     std::string id = options.no_trunc ? img.id : hex_of(img.id).substr(0, 12);
 
     std::vector<std::pair<std::string, std::string>> names;
-    for (const std::string& n : img.names) names.push_back(split_name(n));
+    for (const std::string& n : img.names)
+      if (filter.name_matches(n)) names.push_back(split_name(n));
     if (names.empty()) {
       // Pulled by digest only: podman shows the repository with tag <none>.
       if (!img.repo_digests.empty()) {

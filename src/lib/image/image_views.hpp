@@ -24,6 +24,9 @@ class ImageFilter {
   // Throws Error for an unknown key or a malformed value.
   ImageFilter(Store& store, const std::vector<std::string>& filters);
   bool matches(const ImageRecord& image, const nlohmann::json& config) const;
+  // Whether one of an image's names passes the reference clauses (true
+  // when there are none): a listing shows only the names asked for.
+  bool name_matches(const std::string& name) const;
 
  private:
   struct Clause {

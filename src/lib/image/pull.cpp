@@ -139,6 +139,14 @@ PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesC
                     std::to_string(config_bytes.size()));
       ImageConfig config = parse_image_config(config_bytes);
       check_manifest_config(manifest, config);
+      if (!config.architecture.empty() && observer.warning) {
+        Platform want = options.platform ? *options.platform : current_platform();
+        Platform have{config.os, config.architecture, config.variant, {}, {}};
+        if (!platform_matches(normalize_platform(want), normalize_platform(have)))
+          observer.warning("image platform (" + format_platform(have) +
+                           ") does not match the expected platform (" + format_platform(want) +
+                           ")");
+      }
 
       UnpackOptions unpack;
       unpack.chown = options.chown;

@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# nook pull / images / image inspect / tag / untag / rmi / history / exists /
+# prune / system reset / unshare, as the unprivileged user, against a real
+# docker-registry on 127.0.0.1 serving images the tests build.
+
+load helpers
+
+setup_file() {
+  start_registry
+  local img
+  img=$(busybox_image)
+  registry push "$img" busybox:latest >/dev/null
+  registry push "$img" busybox:1.36 >/dev/null
+  registry push "$img" other/tool:v1 >/dev/null
+}
+
+teardown_file() { stop_registry; }
+
+setup() {
+  nook_setup
+  export STORE=$BATS_TEST_TMPDIR/store
+}
+
+teardown() {
+  # Layers hold files of subordinate ids: only the namespace can delete them.
+  [ ! -d "$STORE" ] || "$NOOK" --root "$STORE" system reset --force >/dev/null 2>&1 || true
+  nook_teardown
+}
+
+n() { "$NOOK" --root "$STORE" "$@"; }
+npull() { n pull --tls-verify=false "$@"; }
+
+@test "pull prints podman's progress on stderr and the image ID on stdout" {
+  run --separate-stderr npull "$REGISTRY/busybox:latest"
+  assert_success
+  assert_output --regexp '^[0-9a-f]{64}$'
+  local id=$output
+  [[ "$stderr" == *"Trying to pull $REGISTRY/busybox:latest..."* ]]
+  [[ "$stderr" == *"Copying blob "*" done"* ]]
+  [[ "$stderr" == *"Copying config ${id:0:12} done"* ]]
+  [[ "$stderr" == *"Writing manifest to image destination"* ]]
+  # Again: nothing to download.
+  run --separate-stderr npull "$REGISTRY/busybox:latest"
+  assert_success
+  assert_output "$id"
+  [[ "$stderr" == *"skipped: already exists"* ]]
+  run -0 npull -q "$REGISTRY/busybox:1.36"
+  assert_output "$id"
+}
+
+@test "the store is in the user's home, owned by the user; nothing else is written" {
+  local home=$BATS_TEST_TMPDIR/home
+  mkdir -p "$home"
+  run -0 env HOME="$home" XDG_DATA_HOME= "$NOOK" pull -q --tls-verify=false "$REGISTRY/busybox"
+  assert [ -f "$home/.local/share/nook/db.sqlite" ]
+  run -0 find "$home" -not -user "$(id -u)" -not -path "*/layers/*"
+  assert_output ""
+  run -0 env HOME="$home" XDG_DATA_HOME= "$NOOK" images -q
+  assert_output --regexp '^[0-9a-f]{12}$'
+  env HOME="$home" XDG_DATA_HOME= "$NOOK" system reset -f
+  assert [ ! -e "$home/.local/share/nook" ]
+}
+
+@test "images: podman's table, -q, --no-trunc, --digests, --format, --filter" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output
+  npull -q "$REGISTRY/busybox:1.36" >/dev/null
+  run -0 n images
+  assert_line --index 0 --regexp '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE$'
+  assert_line --regexp "^$REGISTRY/busybox +latest +${id:0:12} +[0-9]+ years ago +[0-9.]+ [kM]B$"
+  assert_line --regexp "^$REGISTRY/busybox +1.36 +${id:0:12} "
+  run -0 n images -q
+  assert_output "${id:0:12}"
+  run -0 n images -q --no-trunc
+  assert_output "sha256:$id"
+  run -0 n images --digests
+  assert_line --index 0 --regexp '^REPOSITORY +TAG +DIGEST +IMAGE ID +CREATED +SIZE$'
+  assert_line --regexp " sha256:[0-9a-f]{64} +${id:0:12} "
+  run -0 n images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+  assert_line "$REGISTRY/busybox:latest ${id:0:12}"
+  assert_line "$REGISTRY/busybox:1.36 ${id:0:12}"
+  run -0 n images --format 'table {{.Tag}}\t{{.ID}}'
+  assert_line --index 0 --regexp '^TAG +IMAGE ID$'
+  run -0 n images --format json
+  run -0 n images --filter reference='*:1.36' --format '{{.Tag}}'
+  assert_output "1.36"
+  run -0 n images --filter dangling=true -q
+  assert_output ""
+  run -0 n images --noheading
+  refute_line --partial REPOSITORY
+}
+
+@test "images: malformed --format and --filter get one clear error" {
+  npull -q "$REGISTRY/busybox" >/dev/null
+  run -125 n images --format '{{.Repository'
+  assert_line --index 0 --partial "Error: "
+  run -125 n images --filter nosuchkey=1
+  assert_output --partial 'invalid image filter "nosuchkey=1"'
+  run -125 n images --filter dangling=maybe
+  assert_output --partial "dangling"
+  run -125 n images --filter since=nosuchimage
+  assert_output --partial "nosuchimage"
+}
+
+@test "image inspect: podman's keys; --format; unknown images" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output
+  run -0 n image inspect "$REGISTRY/busybox"
+  run jq -r '.[0] | .Id, .RepoTags[0], .Os, .RootFS.Type, (.RootFS.Layers | length), .Config.Cmd[0], (.Size > 0), .ManifestType' <<<"$output"
+  assert_success
+  assert_output "$id
+$REGISTRY/busybox:latest
+linux
+layers
+1
+sh
+true
+application/vnd.oci.image.manifest.v1+json"
+  run -0 n image inspect --format '{{.Id}} {{index .RepoTags 0}} {{.Config.Cmd}}' "${id:0:6}"
+  assert_output "$id $REGISTRY/busybox:latest [sh]"
+  # podman prints the (empty) array, then the error.
+  run -125 --separate-stderr n image inspect nosuchimage
+  assert_output "[]"
+  [ "$stderr" = "Error: nosuchimage: image not known" ]
+}
+
+@test "tag and untag; rmi by name removes a name until the last, then the image" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output
+  run -0 n tag "$REGISTRY/busybox" mybox myrepo/mybox:2
+  run -0 n image inspect --format '{{range .RepoTags}}{{.}} {{end}}' "$id"
+  assert_output "$REGISTRY/busybox:latest localhost/mybox:latest localhost/myrepo/mybox:2 "
+  run -0 n untag "$id" mybox
+  run -0 n rmi myrepo/mybox:2
+  assert_output "Untagged: localhost/myrepo/mybox:2"
+  run -0 n image exists "$id"
+  run -0 n rmi "$REGISTRY/busybox"
+  assert_line "Untagged: $REGISTRY/busybox:latest"
+  assert_line "Deleted: $id"
+  run -1 n image exists "$id"
+  # Its layer went with it.
+  run -0 n unshare sh -c 'ls "$NOOK_STORE/layers" | wc -l'
+  assert_output 0
+}
+
+@test "rmi: unknown images exit 1, -i ignores them, an ID with several names needs -f" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output
+  n tag "$id" second
+  run -1 n rmi nosuchimage
+  assert_output "Error: nosuchimage: image not known"
+  run -0 n rmi -i nosuchimage
+  run -125 n rmi "${id:0:12}"
+  assert_output --partial "please force removal"
+  run -0 n rmi -f "${id:0:12}"
+  assert_line "Deleted: $id"
+  run -125 n rmi
+  assert_output --partial "image name or ID must be specified"
+  run -125 n rmi -a something
+  assert_output --partial "--all"
+}
+
+@test "one image under two repositories: one image, two names, one layer" {
+  npull -q "$REGISTRY/busybox:latest" >/dev/null
+  npull -q "$REGISTRY/other/tool:v1" >/dev/null
+  run -0 n unshare sh -c 'ls "$NOOK_STORE/layers" | wc -l'
+  assert_output 1
+  n rmi "$REGISTRY/busybox:latest"
+  run -0 n images --format '{{.Repository}}'
+  # The same config: one image with two names, the other name stays.
+  assert_output "$REGISTRY/other/tool"
+  run -0 n unshare sh -c 'ls "$NOOK_STORE/layers" | wc -l'
+  assert_output 1
+}
+
+@test "pull: bad references and unreachable images fail with one clear line and exit 125" {
+  run -125 n pull 'Busybox'
+  assert_output --partial "invalid reference format"
+  run -125 n pull 'a:b:c'
+  assert_output --partial "invalid reference format"
+  run -125 n pull ''
+  assert_output --partial "Error:"
+  run -125 npull "$REGISTRY/busybox:nosuchtag"
+  assert_line --partial "Error:"
+  assert_output --partial "nosuchtag"
+  run -125 npull "$REGISTRY/nosuchrepo:latest"
+  assert_output --partial "Error:"
+  # Nothing listens on port 1.
+  run -125 npull "127.0.0.1:1/busybox:latest"
+  assert_output --partial "Error:"
+  run -0 n images -q
+  assert_output ""
+  # A single-platform image of another platform: pulled, with podman's warning.
+  run -0 --separate-stderr npull --platform linux/s390x "$REGISTRY/busybox:latest"
+  [[ "$stderr" == *"does not match the expected platform (linux/s390x)"* ]]
+  run -125 n pull --platform 'bad//platform' "$REGISTRY/busybox"
+  run -125 n pull --creds ':nouser' "$REGISTRY/busybox"
+  assert_output --partial "--creds"
+}
+
+@test "kill -9 during a pull leaves nothing half-visible; the next pull completes it" {
+  local i delay
+  for i in 1 2 3 4 5 6; do
+    delay=$(printf '0.%02d' $((i * 7)))
+    npull -q "$REGISTRY/busybox:latest" >/dev/null 2>&1 &
+    sleep "$delay"
+    kill -9 $! 2>/dev/null || true
+    wait $! 2>/dev/null || true
+    # Whatever is visible is whole: an image that exists has its layer.
+    if n image exists "$REGISTRY/busybox:latest"; then
+      run -0 n unshare sh -c 'test -x "$NOOK_STORE/layers/"*/bin/busybox && echo whole'
+      assert_output whole
+    fi
+    run -0 npull -q "$REGISTRY/busybox:latest"
+    run -0 n image exists "$REGISTRY/busybox:latest"
+    run -0 n unshare sh -c 'ls -A "$NOOK_STORE/tmp" | wc -l'
+    assert_output 0
+    n rmi -a >/dev/null
+  done
+}
+
+@test "two pulls of the same image at once both succeed with one copy" {
+  npull -q "$REGISTRY/busybox:latest" >"$BATS_TEST_TMPDIR/a" 2>&1 &
+  local a=$!
+  npull -q "$REGISTRY/busybox:1.36" >"$BATS_TEST_TMPDIR/b" 2>&1 &
+  local b=$!
+  wait "$a"
+  wait "$b"
+  run -0 n images --format '{{.Tag}}'
+  assert_line latest
+  assert_line 1.36
+  run -0 n unshare sh -c 'ls "$NOOK_STORE/layers" | wc -l; ls -A "$NOOK_STORE/tmp" | wc -l'
+  assert_output "1
+0"
+}
+
+@test "history lists the config's steps, newest first" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output
+  run -0 n history "$REGISTRY/busybox"
+  assert_line --index 0 --regexp '^ID +CREATED +CREATED BY +SIZE +COMMENT$'
+  assert_line --index 1 --regexp "^${id:0:12} "
+  run -0 n history -q "$id"
+  assert_line --index 0 "${id:0:12}"
+  run -125 n history nosuchimage
+  assert_output "Error: nosuchimage: image not known"
+}
+
+@test "image prune removes dangling images only; -a all; system reset everything" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output
+  run -0 n image prune -f
+  assert_output ""
+  n untag "$id"
+  run -0 n images --filter dangling=true -q
+  assert_output "${id:0:12}"
+  run -0 n image prune -f
+  assert_output "$id"
+  run -0 n images -q
+  assert_output ""
+  npull -q "$REGISTRY/busybox:latest" >/dev/null
+  # Without -f it asks; "no" keeps everything.
+  run -0 n image prune -a <<<"n"
+  run -0 n image exists "$id"
+  run -0 n system reset <<<"y"
+  assert [ ! -e "$STORE" ]
+}
+
+@test "unshare: root in the namespace with the user's ranges; exit codes" {
+  run -0 n unshare cat /proc/self/uid_map
+  assert_line --index 0 --regexp '^ +0 +'"$(id -u)"' +1$'
+  assert_line --index 1 --regexp '^ +1 +[0-9]+ +[0-9]+$'
+  run -0 n unshare id -u
+  assert_output 0
+  run -127 n unshare no-such-command
+  assert_output --partial "executable file not found"
+  run -3 n unshare sh -c 'exit 3'
+}
