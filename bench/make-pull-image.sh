@@ -37,15 +37,18 @@ for l in l1 l2 l3 l4; do
   tar -C "$w/$l" --sort=name --mtime=@0 --numeric-owner -cf "$out/$l.tar" .
   diff_ids="$diff_ids\"sha256:$(sha256sum "$out/$l.tar" | cut -d' ' -f1)\","
   gzip -n -6 -c "$out/$l.tar" >"$out/$l.tar.gz"
+  # shellcheck disable=SC2046 # "hex size", split on purpose
   set -- $(add_blob "$out/$l.tar.gz")
   layers_json="$layers_json{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$1\",\"size\":$2},"
 done
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 printf '{"architecture":"%s","os":"linux","config":{"Cmd":["sh"],"Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
   "$arch" "${diff_ids%,}" >"$w/config.json"
+# shellcheck disable=SC2046
 set -- $(add_blob "$w/config.json")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
   "$1" "$2" "${layers_json%,}" >"$w/manifest.json"
+# shellcheck disable=SC2046
 set -- $(add_blob "$w/manifest.json")
 printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s}]}' \
   "$1" "$2" >"$out/index.json"

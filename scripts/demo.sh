@@ -3,8 +3,9 @@
 #   sudo ./scripts/demo.sh
 # Installs the packages, prepares the unprivileged user "nooktest", builds
 # nook, then as that user (never as root): builds a busybox OCI image, pushes
-# it to a local registry on 127.0.0.1, pulls it back, unpacks it into an OCI
-# bundle and runs it with nook-runtime in a rootless container.
+# it to a local registry on 127.0.0.1, `nook pull`s it into the user's home,
+# stacks its layers with overlayfs in the user namespace and runs it with
+# nook-runtime in a rootless container.
 # NOOK_REGISTRY_PORT (default 5000) and NOOK_BUILD_DIR (default
 # /var/tmp/nook-build) may be set.
 set -euo pipefail
@@ -13,7 +14,8 @@ set -euo pipefail
 as_user() {
   : "${NOOK_BUILD_DIR:?}" "${NOOK_SOURCE_DIR:?}"
   local runtime=$NOOK_BUILD_DIR/nook-runtime registry=$NOOK_SOURCE_DIR/scripts/registry.sh
-  local work=$HOME/nook-demo image=busybox-demo/busybox:latest
+  local nook=$NOOK_BUILD_DIR/nook work=$HOME/nook-demo image=busybox-demo/busybox:latest
+  local registry_host=127.0.0.1:${NOOK_REGISTRY_PORT:-5000}
   step() { printf '\n--- %s\n' "$*"; }
 
   step "as $(id -un) (uid $(id -u)), subordinate uids: $(getsubids "$(id -un)" | awk '{ print $3 "+" $4 }')"
@@ -32,33 +34,39 @@ as_user() {
   step "pushing $image"
   "$registry" push "$work/image" "$image"
 
-  # Interim: until `nook pull` exists this is registry.sh's curl client
-  # (manifest, then config, then layer, each checked with sha256sum).
-  step "pulling $image back"
-  "$registry" pull "$image" "$work/pulled"
-  local manifest config layer diff_id
-  manifest=$work/pulled/blobs/$(jq -r '.manifests[0].digest' "$work/pulled/index.json" | tr : /)
-  config=$work/pulled/blobs/$(jq -r .config.digest "$manifest" | tr : /)
-  layer=$work/pulled/blobs/$(jq -r '.layers[0].digest' "$manifest" | tr : /)
-  diff_id=sha256:$(gzip -dc "$layer" | sha256sum | cut -d' ' -f1)
-  [ "$diff_id" = "$(jq -r '.rootfs.diff_ids[0]' "$config")" ] ||
-    { echo "demo: uncompressed layer does not match the config's diff_id" >&2; exit 1; }
-  echo "layer $(basename "$layer"), diff_id $diff_id (matches the config)"
+  step "nook pull $registry_host/$image (into ~/.local/share/nook, unpacked in a user namespace)"
+  "$nook" pull --tls-verify=false "$registry_host/$image"
 
-  step "unpacking the layer into an OCI bundle"
+  step "nook images"
+  "$nook" images
+
+  step "the image's layers stacked by overlayfs in the user namespace, run by nook-runtime"
+  rm -rf "$work/bundle"
   mkdir -p "$work/bundle/rootfs"
-  tar -xzpf "$layer" -C "$work/bundle/rootfs"
   (cd "$work/bundle" && "$runtime" spec --rootless)
-  [ -s "$work/bundle/config.json" ] || { echo "demo: nook-runtime spec --rootless wrote no config.json" >&2; exit 1; }
-  jq '.process.args = ["sh", "-c", "echo hello from nook; id; cat /proc/self/uid_map"]
-      | .process.terminal = false | .root.path = "rootfs"' \
+  local inspect
+  inspect=$("$nook" image inspect "$registry_host/$image")
+  jq -r '.[0].GraphDriver.Data | [.UpperDir] + ((.LowerDir // "") | split(":") | map(select(. != ""))) | join(":")' \
+    <<<"$inspect" >"$work/bundle/lower"
+  # Root in the container is the user; 1..65536 their subordinate ids,
+  # which are 1..65536 in the storage namespace the layers were made in.
+  jq --argjson cfg "$(jq '.[0].Config' <<<"$inspect")" '
+      .process.args = ["sh", "-c", "echo hello from nook; id; cat /proc/self/uid_map; ls -ln /home"]
+      | .process.env = $cfg.Env | .process.terminal = false | .root.readonly = true
+      | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 1}, {containerID: 1, hostID: 1, size: 65536}]
+      | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1}, {containerID: 1, hostID: 1, size: 65536}]' \
     "$work/bundle/config.json" >"$work/bundle/config.json.new"
   mv "$work/bundle/config.json.new" "$work/bundle/config.json"
-  echo "$work/bundle"
-
-  step "nook-runtime run demo"
-  "$runtime" delete --force demo >/dev/null 2>&1 || true
-  "$runtime" run --bundle "$work/bundle" demo
+  "$nook" unshare unshare -m sh -c '
+    set -e
+    lower=$(cat "$1/lower")
+    # overlayfs wants two lower layers when there is no upper one.
+    case $lower in
+      *:*) mount -t overlay overlay -o "ro,userxattr,lowerdir=$lower" "$1/rootfs" ;;
+      *) mount --bind "$lower" "$1/rootfs" ;;
+    esac
+    "$2" delete --force demo >/dev/null 2>&1 || true
+    exec "$2" run --bundle "$1" demo' _ "$work/bundle" "$runtime"
 }
 
 if [ "${1:-}" = --as-user ]; then

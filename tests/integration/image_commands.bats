@@ -4,6 +4,7 @@
 # docker-registry on 127.0.0.1 serving images the tests build.
 
 load helpers
+# shellcheck disable=SC2154 # bats sets $stderr for run --separate-stderr
 
 setup_file() {
   start_registry
