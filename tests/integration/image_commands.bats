@@ -3,8 +3,9 @@
 # prune / system reset / unshare, as the unprivileged user, against a real
 # docker-registry on 127.0.0.1 serving images the tests build.
 
+# bats sets $stderr for run --separate-stderr.
+# shellcheck disable=SC2154
 load helpers
-# shellcheck disable=SC2154 # bats sets $stderr for run --separate-stderr
 
 setup_file() {
   start_registry
