@@ -278,3 +278,13 @@ application/vnd.oci.image.manifest.v1+json"
   assert_output --partial "executable file not found"
   run -3 n unshare sh -c 'exit 3'
 }
+
+@test "pull --all-tags pulls every tag of the repository; a tag with it is refused" {
+  run -0 npull -q --all-tags "$REGISTRY/busybox"
+  assert_equal "${#lines[@]}" 2
+  run -0 n images --format '{{.Tag}}' --sort tag
+  assert_output "1.36
+latest"
+  run -125 npull --all-tags "$REGISTRY/busybox:latest"
+  assert_output --partial "tag or digest can't be used with --all-tags"
+}
