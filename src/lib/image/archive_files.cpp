@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <deque>
 #include <map>
 #include <vector>
@@ -83,6 +84,25 @@ class TarFiles final : public ArchiveFiles {
     std::string target;  // symlink: as written in the archive
   };
 
+  // The archive's bytes; counted, to tell an empty input from a foreign one.
+  struct Source {
+    int fd;
+    uint64_t total = 0;
+    std::vector<char> buf = std::vector<char>(1 << 16);
+
+    static la_ssize_t read(struct archive* a, void* self, const void** out) {
+      auto* s = static_cast<Source*>(self);
+      ssize_t n = retry_eintr([&] { return ::read(s->fd, s->buf.data(), s->buf.size()); });
+      if (n < 0) {
+        archive_set_error(a, errno, "read: %s", std::strerror(errno));
+        return -1;
+      }
+      s->total += static_cast<uint64_t>(n);
+      *out = s->buf.data();
+      return n;
+    }
+  };
+
   void read_all(int fd) {
     std::unique_ptr<struct archive, ArchiveReadFree> a(archive_read_new());
     if (!a) throw Error("read archive: out of memory");
@@ -91,19 +111,23 @@ class TarFiles final : public ArchiveFiles {
     archive_read_support_filter_bzip2(a.get());
     archive_read_support_filter_xz(a.get());
     archive_read_support_filter_zstd(a.get());
-    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK)
-      throw Error(std::string("read archive: ") + archive_error_string(a.get()));
+    // libarchive recognises the format while opening or at the first header.
+    Source source{fd};
+    auto unreadable = [&](size_t entries) {
+      if (entries == 0 && source.total == 0) throw Error("read archive: the archive is empty");
+      const char* msg = archive_error_string(a.get());
+      throw Error(
+          std::string("read archive: ") + (msg ? msg : "unreadable") +
+          (entries == 0 ? " (not a tar archive: docker-archive and oci-archive are tars)" : ""));
+    };
+    if (archive_read_open(a.get(), &source, nullptr, &Source::read, nullptr) != ARCHIVE_OK)
+      unreadable(0);
     size_t count = 0;
     for (;;) {
       struct archive_entry* e = nullptr;
       int r = archive_read_next_header(a.get(), &e);
       if (r == ARCHIVE_EOF) break;
-      if (r < ARCHIVE_WARN) {
-        const char* msg = archive_error_string(a.get());
-        throw Error(
-            std::string("read archive: ") + (msg ? msg : "unreadable") +
-            (count == 0 ? " (not a tar archive: docker-archive and oci-archive are tars)" : ""));
-      }
+      if (r < ARCHIVE_WARN) unreadable(count);
       if (++count > kMaxArchiveEntries)
         throw Error("read archive: more than " + std::to_string(kMaxArchiveEntries) +
                     " entries; no image archive has that many");

@@ -126,6 +126,10 @@ Staged decompress_other(const std::string& src, const std::string& dest) {
 }
 
 Platform import_platform(const ImportOptions& o) {
+  // Each flag is one component: "--arch arm64/v8" is not a platform.
+  for (const std::string* c : {&o.os, &o.architecture, &o.variant})
+    if (c->find('/') != std::string::npos)
+      throw Error("import: invalid platform component \"" + *c + "\"");
   Platform p = current_platform();
   if (!o.os.empty()) p.os = o.os;
   if (!o.architecture.empty()) {
