@@ -1,0 +1,332 @@
+#!/usr/bin/env bats
+# nook push / login / logout, as the unprivileged user, against real
+# docker-registry instances on 127.0.0.1: an open one (start_registry) and
+# one with htpasswd basic auth started here. podman 4.3 reads and writes the
+# same auth.json and pulls what nook pushed.
+
+load helpers
+# shellcheck disable=SC2016 # jq programs and a bcrypt hash belong in single quotes
+
+# bcrypt (the only hash docker-registry's htpasswd accepts) of "s3cret" for
+# user "tester", cost 4 so checking it on every request stays fast. The same
+# entry as tests/unit/registry_client_test.cpp.
+HTPASSWD_ENTRY='tester:$2b$04$op56dJuNwy2f8FpBpWjU6u0QkgVqj6AE4MxN7ipOy2MEOVdcv1MC2'
+
+# A docker-registry with basic auth on a free port; exports AUTH_REGISTRY.
+start_auth_registry() {
+  local dir=$BATS_FILE_TMPDIR/auth-registry port i j pid code
+  mkdir -p "$dir/storage"
+  printf '%s\n' "$HTPASSWD_ENTRY" >"$dir/htpasswd"
+  for ((i = 0; i < 10; i++)); do
+    port=$((20000 + (RANDOM % 20000)))
+    # Something else answers there: try another port.
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then continue; fi
+    cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+http:
+  addr: 127.0.0.1:$port
+  secret: nook-test-secret
+auth:
+  htpasswd:
+    realm: nook-test
+    path: $dir/htpasswd
+EOF
+    # fd 3 closed: bats waits for every holder of its fd 3.
+    docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 3>&- &
+    pid=$!
+    echo "$pid" >"$dir/pid"
+    for ((j = 0; j < 100; j++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")  || true
+      if [ "$code" = 401 ]; then
+        export AUTH_REGISTRY=127.0.0.1:$port
+        return 0
+      fi
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  echo "start_auth_registry: no registry came up: $(tail -n 5 "$dir/registry.log")" >&2
+  return 1
+}
+
+stop_auth_registry() {
+  local pid i
+  pid=$(cat "$BATS_FILE_TMPDIR/auth-registry/pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+setup_file() {
+  start_registry
+  start_auth_registry
+  local img
+  img=$(busybox_image)
+  registry push "$img" busybox:latest >"$BATS_FILE_TMPDIR/busybox.digest"
+  export PODMAN_STORE=$BATS_FILE_TMPDIR/podman
+}
+
+teardown_file() {
+  stop_registry
+  stop_auth_registry
+  # podman's store holds files owned by subordinate ids.
+  [ ! -d "$PODMAN_STORE" ] || p system reset --force >/dev/null 2>&1 || true
+}
+
+setup() {
+  nook_setup
+  export STORE=$BATS_TEST_TMPDIR/store
+  export AUTHFILE=$BATS_TEST_TMPDIR/auth.json
+  BUSYBOX_DIGEST=$(cat "$BATS_FILE_TMPDIR/busybox.digest")
+}
+
+teardown() {
+  local s
+  # Layers hold files of subordinate ids: only the namespace can delete them.
+  for s in "$STORE" "$BATS_TEST_TMPDIR/store2"; do
+    [ ! -d "$s" ] || "$NOOK" --root "$s" system reset --force >/dev/null 2>&1 || true
+  done
+  nook_teardown
+}
+
+n() { "$NOOK" --root "$STORE" "$@"; }
+n2() { "$NOOK" --root "$BATS_TEST_TMPDIR/store2" "$@"; }
+npull() { n pull -q --tls-verify=false "$@"; }
+npush() { n push --tls-verify=false "$@"; }
+p() {
+  podman --root "$PODMAN_STORE/root" --runroot "$PODMAN_STORE/run" --storage-driver vfs \
+    --tmpdir "$PODMAN_STORE/tmp" --events-backend file --cgroup-manager cgroupfs "$@"
+}
+
+# The Docker-Content-Digest the registry serves for REPO:TAG.
+served_digest() {
+  curl -sSf -I -u "${3:-:}" \
+    -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$1/v2/${2%:*}/manifests/${2##*:}" | sed -n 's/^docker-content-digest: *//Ip' | tr -d '\r'
+}
+
+@test "push to another repository, pull back into a fresh store: same image ID and manifest digest" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output layer
+  layer=$(jq -r '.layers[0].digest' "$(busybox_image)/blobs/sha256/${BUSYBOX_DIGEST#sha256:}")
+  run -0 n tag "$REGISTRY/busybox" "$REGISTRY/copies/bb:v1"
+  # No DESTINATION: the image's name.
+  run --separate-stderr npush --digestfile "$BATS_TEST_TMPDIR/digest" "$REGISTRY/copies/bb:v1"
+  assert_success
+  assert_output ""
+  # A new repository on the same registry: the layer and config are mounted
+  # from busybox, where the image came from, so nothing is uploaded.
+  [ "$stderr" = "Getting image source signatures
+Copying blob ${layer:7:12} skipped: already exists
+Copying config ${id:0:12} skipped: already exists
+Writing manifest to image destination" ]
+  # The manifest bytes are the pulled ones: same digest, in the file and at the registry.
+  run -0 cat "$BATS_TEST_TMPDIR/digest"
+  assert_output "$BUSYBOX_DIGEST"
+  run -0 served_digest "$REGISTRY" copies/bb:v1
+  assert_output "$BUSYBOX_DIGEST"
+
+  run -0 n2 pull -q --tls-verify=false "$REGISTRY/copies/bb:v1"
+  assert_output "$id"
+  run -0 n2 image inspect --format '{{.Digest}}' "$REGISTRY/copies/bb:v1"
+  assert_output "$BUSYBOX_DIGEST"
+}
+
+@test "pushing again: every blob skipped: already exists; -q prints nothing; docker:// and an explicit destination" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output
+  run -0 --separate-stderr npush "$REGISTRY/busybox" "docker://$REGISTRY/again/bb:1"
+  run -0 --separate-stderr npush "$REGISTRY/busybox" "docker://$REGISTRY/again/bb:1"
+  assert_output ""
+  [[ "$stderr" == *"Copying blob "*" skipped: already exists"* ]]
+  [[ "$stderr" == *"Copying config ${id:0:12} skipped: already exists"* ]]
+  [[ "$stderr" != *" done"* ]]
+  run -0 --separate-stderr npush -q "${id:0:12}" "$REGISTRY/again/bb:2"
+  assert_output ""
+  [ -z "$stderr" ]
+  run -0 served_digest "$REGISTRY" again/bb:2
+  assert_output "$BUSYBOX_DIGEST"
+  # By digest: accepted when it is the manifest's.
+  run -0 npush "$id" "$REGISTRY/again/bb@$BUSYBOX_DIGEST"
+}
+
+@test "push --format v2s2: a Docker manifest of the same blobs, pulled back as the same image" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output
+  run -0 npush --format v2s2 --digestfile "$BATS_TEST_TMPDIR/digest" "$id" "$REGISTRY/docker/bb:1"
+  local digest
+  digest=$(cat "$BATS_TEST_TMPDIR/digest")
+  [ "$digest" != "$BUSYBOX_DIGEST" ]
+  run -0 curl -sSf -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REGISTRY/v2/docker/bb/manifests/1"
+  run -0 jq -r '.mediaType, .config.mediaType, .layers[0].mediaType' <<<"$output"
+  assert_output "application/vnd.docker.distribution.manifest.v2+json
+application/vnd.docker.container.image.v1+json
+application/vnd.docker.image.rootfs.diff.tar.gzip"
+  run -0 served_digest "$REGISTRY" docker/bb:1
+  assert_output "$digest"
+  run -0 n2 pull -q --tls-verify=false "$REGISTRY/docker/bb:1"
+  assert_output "$id"
+  run -0 n2 image inspect --format '{{.Digest}} {{.ManifestType}}' "$id"
+  assert_output "$digest application/vnd.docker.distribution.manifest.v2+json"
+}
+
+@test "an htpasswd registry: push fails without login, works after nook login; podman shares the auth.json; logout removes it" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output
+  run -125 --separate-stderr npush --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/private/bb:1"
+  # podman refuses an --authfile that does not exist (login creates it).
+  assert_equal "$stderr" "Error: checking authfile: stat $AUTHFILE: no such file or directory"
+  echo '{}' >"$AUTHFILE"
+  run -125 --separate-stderr npush --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/private/bb:1"
+  [ "$(grep -c '^Error: ' <<<"$stderr")" = 1 ]
+  [[ "$stderr" == *"Error: "*"authentication required"* ]]
+
+  run -125 --separate-stderr n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p wrong "$AUTH_REGISTRY"
+  assert_equal "$stderr" "Error: logging into \"$AUTH_REGISTRY\": invalid username/password"
+  run -0 jq -c . "$AUTHFILE"
+  assert_output '{}'
+
+  run -0 --separate-stderr n login --authfile "$AUTHFILE" --tls-verify=false -u tester --password-stdin "$AUTH_REGISTRY" <<<"s3cret"
+  assert_output "Login Succeeded!"
+  # podman's auth.json: base64 of user:password under the registry's key, mode 0600.
+  run -0 jq -r --arg k "$AUTH_REGISTRY" '.auths[$k].auth' "$AUTHFILE"
+  assert_output "$(printf tester:s3cret | base64)"
+  run -0 stat -c %a "$AUTHFILE"
+  assert_output 600
+  run -0 --separate-stderr p login --authfile "$AUTHFILE" --get-login "$AUTH_REGISTRY"
+  assert_output tester
+  run -0 n login --authfile "$AUTHFILE" --get-login "$AUTH_REGISTRY"
+  assert_output tester
+
+  run -0 --separate-stderr npush --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/private/bb:1"
+  # Another registry: nothing to mount from, everything is uploaded.
+  [[ "$stderr" == *"Copying blob "*" done"* ]]
+  [[ "$stderr" == *"Copying config ${id:0:12} done"* ]]
+  run -0 served_digest "$AUTH_REGISTRY" private/bb:1 tester:s3cret
+  assert_output "$BUSYBOX_DIGEST"
+  # podman pulls it with nook's credentials.
+  run -0 --separate-stderr p pull -q --authfile "$AUTHFILE" --tls-verify=false "$AUTH_REGISTRY/private/bb:1"
+  assert_output "$id"
+
+  # Without a user name, the stored login is checked again.
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false "$AUTH_REGISTRY" </dev/null
+  assert_output "Authenticating with existing credentials for $AUTH_REGISTRY
+Existing credentials are valid. Already logged in to $AUTH_REGISTRY"
+
+  run -0 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Removed login credentials for $AUTH_REGISTRY"
+  run -0 jq -c . "$AUTHFILE"
+  assert_output '{"auths":{}}'
+  run -125 --separate-stderr npush --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/private/bb:2"
+  [[ "$stderr" == *"authentication required"* ]]
+  run -125 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Error: not logged into $AUTH_REGISTRY"
+  run -125 n login --authfile "$AUTHFILE" --get-login "$AUTH_REGISTRY"
+  assert_output "Error: not logged into $AUTH_REGISTRY"
+}
+
+@test "credentials podman login wrote work for nook push; --creds works without any login; logout --all" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output
+  run -0 p login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY"
+  run -0 npush -q --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/frompodman/bb:1"
+  run -0 served_digest "$AUTH_REGISTRY" frompodman/bb:1 tester:s3cret
+  assert_output "$BUSYBOX_DIGEST"
+
+  echo '{}' >"$BATS_TEST_TMPDIR/empty.json"
+  run -0 npush -q --authfile "$BATS_TEST_TMPDIR/empty.json" --creds tester:s3cret "$id" "$AUTH_REGISTRY/creds/bb:1"
+  run -125 npush -q --authfile "$BATS_TEST_TMPDIR/empty.json" --creds tester:nope "$id" "$AUTH_REGISTRY/creds/bb:2"
+  assert_output --partial "Error: "
+
+  # A login for a repository path is its own key; --all removes every key.
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY/ns"
+  run -0 jq -r '.auths | keys | join(" ")' "$AUTHFILE"
+  assert_output "$AUTH_REGISTRY $AUTH_REGISTRY/ns"
+  run -0 n logout --authfile "$AUTHFILE" --all
+  assert_output "Removed login credentials for all registries"
+  run -0 jq -c .auths "$AUTHFILE"
+  assert_output '{}'
+}
+
+@test "login: the password is read from a terminal without echo" {
+  run -0 script -qec "$NOOK login --authfile $AUTHFILE --tls-verify=false $AUTH_REGISTRY" /dev/null \
+    < <(sleep 1; printf 'tester\n'; sleep 1; printf 's3cret\n'; sleep 2)
+  [[ "$output" == *"Username: "* ]]
+  [[ "$output" == *"Password: "* ]]
+  [[ "$output" == *"Login Succeeded!"* ]]
+  [[ "$output" != *"s3cret"* ]]
+  run -0 jq -r --arg k "$AUTH_REGISTRY" '.auths[$k].auth' "$AUTHFILE"
+  assert_output "$(printf tester:s3cret | base64)"
+}
+
+@test "push: unknown images, malformed destinations and flags are refused with one Error line" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output
+  run -125 npush nonexist "$REGISTRY/x:1"
+  assert_output "Error: nonexist: image not known"
+  run -125 npush "$id" "$REGISTRY/Upper/x:1"
+  assert_output --regexp "^Error: invalid destination \"$REGISTRY/Upper/x:1\": .*lowercase"
+  run -125 npush "$id" "oci:$BATS_TEST_TMPDIR/layout"
+  assert_output "Error: invalid destination \"oci:$BATS_TEST_TMPDIR/layout\": transport \"oci\" is not supported by nook push (only docker://)"
+  run -125 npush "$id" "docker://"
+  assert_output --partial 'Error: invalid destination "docker://"'
+  run -125 npush "$id" "$REGISTRY/x@sha256:$(printf '0%.0s' {1..64})"
+  assert_output "Error: Digest of source image's manifest would not match destination reference"
+  run -125 npush "$id"
+  assert_output --partial "is an image ID, which names no repository"
+  run -125 npush --format v2s1 "$id" "$REGISTRY/x:1"
+  assert_output --partial "not supported"
+  run -125 npush --format foo "$id" "$REGISTRY/x:1"
+  assert_output "Error: unknown format \"foo\". Choose one of the supported formats: 'oci' or 'v2s2'"
+  run -125 npush --creds ":pw" "$id" "$REGISTRY/x:1"
+  assert_output --partial "Error: --creds"
+  run -125 npush --creds "user" "$id" "$REGISTRY/x:1"
+  assert_output --partial "Error: --creds"
+  run -125 n push
+  assert_output --partial "Error: "
+  # A registry that is not there: the reason, exit 125, nothing pushed.
+  run -125 npush "$id" "127.0.0.1:1/x:1"
+  [ "${#lines[@]}" -le 2 ]
+  assert_line --regexp '^Error: .*127\.0\.0\.1'
+}
+
+@test "login/logout: conflicting or missing inputs are refused" {
+  run -125 n login --authfile "$AUTHFILE" -u tester -p s3cret --password-stdin "$AUTH_REGISTRY" </dev/null
+  assert_output "Error: Can't specify both --password-stdin and --password"
+  run -125 n login --authfile "$AUTHFILE" --password-stdin "$AUTH_REGISTRY" <<<"s3cret"
+  assert_output "Error: Must provide --username with --password-stdin"
+  # No terminal to ask on.
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false "$AUTH_REGISTRY" </dev/null
+  assert_output --partial "Error: getting username and password: reading username: stdin is not a terminal"
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false -u tester "$AUTH_REGISTRY" </dev/null
+  assert_output --partial "Error: getting username and password: reading password: stdin is not a terminal"
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false -u 'a:b' -p x "$AUTH_REGISTRY"
+  assert_output --partial "must not contain ':'"
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "docker://$AUTH_REGISTRY"
+  assert_output "Error: invalid registry \"docker://$AUTH_REGISTRY\""
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret 127.0.0.1:1
+  assert_output --partial 'Error: authenticating creds for "127.0.0.1:1": '
+  assert [ ! -e "$AUTHFILE" ]
+  run -125 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Error: checking authfile: stat $AUTHFILE: no such file or directory"
+  echo '{}' >"$AUTHFILE"
+  run -125 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Error: not logged into $AUTH_REGISTRY"
+  run -125 n logout --authfile "$AUTHFILE" --all "$AUTH_REGISTRY"
+  assert_output "Error: --all takes no arguments"
+  run -125 n logout --authfile "$AUTHFILE" "bad reg!"
+  assert_output --partial 'Error: invalid registry "bad reg!"'
+}
