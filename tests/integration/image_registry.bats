@@ -110,6 +110,9 @@ p() {
     --tmpdir "$PODMAN_STORE/tmp" --events-backend file --cgroup-manager cgroupfs "$@"
 }
 
+# The "auth" member auth.json holds for KEY.
+stored_auth() { jq -r --arg k "$1" '.auths[$k].auth' "$AUTHFILE"; }
+
 # The Docker-Content-Digest the registry serves for REPO:TAG.
 served_digest() {
   curl -sSf -I -u "${3:-:}" \
@@ -202,7 +205,7 @@ application/vnd.docker.image.rootfs.diff.tar.gzip"
   run -0 --separate-stderr n login --authfile "$AUTHFILE" --tls-verify=false -u tester --password-stdin "$AUTH_REGISTRY" <<<"s3cret"
   assert_output "Login Succeeded!"
   # podman's auth.json: base64 of user:password under the registry's key, mode 0600.
-  run -0 jq -r --arg k "$AUTH_REGISTRY" '.auths[$k].auth' "$AUTHFILE"
+  run -0 stored_auth "$AUTH_REGISTRY"
   assert_output "$(printf tester:s3cret | base64)"
   run -0 stat -c %a "$AUTHFILE"
   assert_output 600
@@ -268,7 +271,7 @@ Existing credentials are valid. Already logged in to $AUTH_REGISTRY"
   [[ "$output" == *"Password: "* ]]
   [[ "$output" == *"Login Succeeded!"* ]]
   [[ "$output" != *"s3cret"* ]]
-  run -0 jq -r --arg k "$AUTH_REGISTRY" '.auths[$k].auth' "$AUTHFILE"
+  run -0 stored_auth "$AUTH_REGISTRY"
   assert_output "$(printf tester:s3cret | base64)"
 }
 
