@@ -86,6 +86,33 @@ pulled() {
   refused 'entry path `\.\./\.\./\.\./\.\./'"$PWNED"'` contains `\.\.`'
 }
 
+@test "a damaged pax header cannot smuggle a .. name past the checks" {
+  # libarchive drops a pax header with a malformed record (ARCHIVE_WARN), so
+  # the ustar name counts: it must meet the same checks as any other name.
+  push_spec pax-smuggle "$(layer '[{"path":"../../../../'"$PWNED"'","data":"pwned",
+    "pax":{"path":"harmless"},"pax_raw":"99 comment=x\n"}]')"
+  refused 'contains `\.\.`|pax'
+}
+
+# BUG (reported; src/lib/image/layer_unpack.cpp, unpack_layer): libarchive
+# drops a whole pax extended header when a record is malformed or an
+# attribute is over 1 MB, and returns ARCHIVE_WARN; unpack_layer accepts
+# the warning, so the entry is unpacked under its ustar name and without its
+# pax attributes (path, linkpath, xattrs, owners), while GNU tar and Python's
+# tarfile use the pax path: a file every other tool lists as /etc/harmless
+# lands as /etc/shadow-by-ustar. Enable once a WARN from
+# archive_read_next_header is refused (it fails today: the pull succeeds).
+# @test "a damaged pax header is refused, not silently replaced by the ustar fields" {
+#   push_spec pax-malformed "$(layer '[{"path":"etc/shadow-by-ustar","data":"x",
+#     "pax":{"path":"etc/harmless"},"pax_raw":"99 comment=x\n"}]')"
+#   refused 'pax'
+#   local big
+#   big=$(printf '%1000000s' '' | tr ' ' x)
+#   push_spec pax-huge "$(layer '[{"path":"etc/shadow-by-ustar","data":"x",
+#     "pax":{"path":"etc/harmless","comment":"'"$big"'"}}]')"
+#   refused 'pax'
+# }
+
 @test "entries that name the layer root itself are refused" {
   push_spec root-file "$(layer '[{"path":".","data":"x"}]')"
   refused 'an entry that is not a directory names the layer root'
@@ -495,6 +522,37 @@ got sha256:[0-9a-f]{64}"
   run -0 grep -l shared "$STORE"/layers/*/base
   assert_equal "${#lines[@]}" 1
   assert_outside_unchanged
+}
+
+@test "a refused image with a good layer leaves no image; the next prune collects the layer" {
+  push_spec half-good '{"layers":[{"entries":[{"path":"good","data":"x"}]},
+    {"entries":[{"path":"../../../../'"$PWNED"'","data":"x"}]}]}'
+  run --separate-stderr npull "$IMAGE"
+  assert_pull_refused 'entry path `\.\./\.\./\.\./\.\./'"$PWNED"'` contains `\.\.`'
+  assert_outside_unchanged
+  run nook_store image exists "$IMAGE"
+  assert_equal "$status" 1
+  assert_equal "$(ls -A "$STORE/tmp")" ""
+  # The good layer may have been published (layers are fetched in parallel
+  # and kept for a retry) but belongs to no image: garbage for the next GC.
+  run -0 nook_store image prune --force
+  assert_equal "$(ls -A "$STORE/layers")" ""
+  assert_equal "$(ls -A "$STORE/blobs/sha256")" ""
+}
+
+@test "a layer of unreadable and read-only directories can still be removed" {
+  push_spec locked "$(layer '[
+    {"path":"d","type":"dir","mode":"0000"},
+    {"path":"d/e","type":"dir","mode":"0000"},
+    {"path":"d/e/f","data":"y","mode":"0000"},
+    {"path":"r","type":"dir","mode":"0555","uid":27},
+    {"path":"r/f","data":"x","uid":27,"mode":"0444"}]')"
+  pulled
+  assert_equal "$(stat -c %a "$LAYER/d")" 0
+  assert_equal "$(stat -c %a "$LAYER/r")" 555
+  run -0 nook_store rmi "$IMAGE"
+  assert_equal "$(ls -A "$STORE/layers")" ""
+  assert_equal "$(ls -A "$STORE/tmp")" ""
 }
 
 @test "an index: the image of this platform is chosen; none for it is a clear error" {
