@@ -505,18 +505,30 @@ got sha256:[0-9a-f]{64}"
   refused 'invalid whiteout'
 }
 
-@test "two images sharing a base layer store it once" {
-  local base='{"entries":[{"path":"base","data":"shared"}]}'
-  push_spec share1 '{"layers":['"$base"',{"entries":[{"path":"one","data":"1"}]}]}'
+@test "images sharing a base layer store it once, whatever its compression and manifest format" {
+  local entries='"entries":[{"path":"base","data":"shared"}]'
+  push_spec share1 '{"layers":[{'"$entries"'},{"entries":[{"path":"one","data":"1"}]}]}'
   local first=$IMAGE
-  push_spec share2 '{"layers":['"$base"',{"entries":[{"path":"two","data":"2"}]}]}'
+  # The same tar, uncompressed, in a Docker schema 2 manifest: same diff_id.
+  push_spec share2 '{"manifest_format":"docker","layers":[{"compression":"none",'"$entries"'},
+    {"entries":[{"path":"two","data":"2"}]}]}'
+  local second=$IMAGE images=("$first" "$IMAGE") image
+  if command -v zstd >/dev/null; then
+    push_spec share3 '{"layers":[{"compression":"zstd",'"$entries"'}]}'
+    images+=("$IMAGE")
+  fi
   run --separate-stderr npull "$first"
   assert_pulled
-  run --separate-stderr npull "$IMAGE"
-  assert_pulled
-  [[ $stderr == *"skipped: already exists"* ]] || fail "the base layer was fetched again: $stderr"
-  run -0 nook_store image exists "$first"
-  run -0 nook_store image exists "$IMAGE"
+  for image in "${images[@]:1}"; do
+    run --separate-stderr npull "$image"
+    assert_pulled
+    [[ $stderr == *"skipped: already exists"* ]] || fail "$image: the base layer was fetched again: $stderr"
+  done
+  for image in "${images[@]}"; do
+    run -0 nook_store image exists "$image"
+  done
+  run -0 nook_store image inspect --format '{{.ManifestType}}' "$second"
+  assert_output application/vnd.docker.distribution.manifest.v2+json
   local layers=("$STORE"/layers/*)
   assert_equal "${#layers[@]}" 3
   run -0 grep -l shared "$STORE"/layers/*/base
