@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "image/client_setup.hpp"
-#include "image/digest.hpp"
+#include "image/stored_image.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/file.hpp"
@@ -18,41 +18,6 @@ bool is_hex(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   });
-}
-
-std::string_view target_manifest_type(ManifestFormat format, std::string_view source_type) {
-  switch (format) {
-    case ManifestFormat::oci:
-      return media_type::oci_manifest;
-    case ManifestFormat::docker_v2s2:
-      return media_type::docker_manifest;
-    case ManifestFormat::source:
-      break;
-  }
-  return source_type;
-}
-
-ManifestFormat format_of(std::string_view manifest_type) {
-  return manifest_type == media_type::docker_manifest ? ManifestFormat::docker_v2s2
-                                                      : ManifestFormat::oci;
-}
-
-std::string layer_type_for(std::string_view type, ManifestFormat format) {
-  using namespace media_type;
-  if (format == ManifestFormat::docker_v2s2) {
-    if (type == oci_layer_gzip || type == docker_layer_gzip) return std::string(docker_layer_gzip);
-    if (type == oci_layer || type == docker_layer) return std::string(docker_layer);
-    if (type == oci_layer_zstd)
-      throw Error(
-          "a zstd-compressed layer cannot be described in a Docker schema 2 manifest "
-          "(use --format oci)");
-    throw Error("layer type " + std::string(type) +
-                " has no Docker schema 2 equivalent (use --format oci)");
-  }
-  if (type == docker_layer_gzip) return std::string(oci_layer_gzip);
-  if (type == docker_layer) return std::string(oci_layer);
-  if (type.starts_with("application/vnd.oci.image.layer.")) return std::string(type);
-  throw Error("layer type " + std::string(type) + " has no OCI equivalent");
 }
 
 // A stored file opened for upload, checked against the size its
@@ -81,17 +46,6 @@ OpenBlob open_stored_blob(Store& store, const Descriptor& d) {
   return b;
 }
 
-// Layer descriptors for the image from the store's layer records: used
-// where the stored manifest names a blob the store does not have (the
-// layer came earlier from another image, compressed differently).
-Descriptor descriptor_from_record(const LayerRecord& layer) {
-  Descriptor d;
-  d.media_type = layer.media_type;
-  d.digest = layer.blob_digest;
-  d.size = layer.compressed_size;
-  return d;
-}
-
 }  // namespace
 
 ManifestFormat parse_manifest_format(std::string_view text) {
@@ -106,83 +60,17 @@ ManifestFormat parse_manifest_format(std::string_view text) {
               "\". Choose one of the supported formats: 'oci' or 'v2s2'");
 }
 
-ImageManifest convert_manifest(const ImageManifest& manifest, ManifestFormat format) {
-  if (format == ManifestFormat::source) return manifest;
-  ImageManifest out = manifest;
-  out.media_type = std::string(target_manifest_type(format, manifest.media_type));
-  out.config.media_type = std::string(
-      format == ManifestFormat::docker_v2s2 ? media_type::docker_config : media_type::oci_config);
-  for (size_t i = 0; i < out.layers.size(); ++i) {
-    try {
-      out.layers[i].media_type = layer_type_for(out.layers[i].media_type, format);
-    } catch (const Error& e) {
-      throw Error("layers[" + std::to_string(i) + "] (" + out.layers[i].digest + "): " + e.what());
-    }
-  }
-  if (format == ManifestFormat::docker_v2s2) {
-    out.annotations.clear();
-    out.subject.reset();
-    out.config.annotations.clear();
-    out.config.artifact_type.clear();
-    for (Descriptor& d : out.layers) {
-      d.annotations.clear();
-      d.artifact_type.clear();
-    }
-  }
-  return out;
-}
-
 Manifest manifest_for_push(Store& store, const ImageRecord& image, ManifestFormat format) {
-  std::string config_bytes = store.read_blob(image.id, kManifestSizeLimit);
-
-  ImageManifest manifest;
-  std::string stored_bytes;
-  bool have_stored = !image.manifest_digest.empty() && store.has_blob(image.manifest_digest);
-  if (have_stored) {
-    stored_bytes = store.read_blob(image.manifest_digest, kManifestSizeLimit);
-    manifest = parse_image_manifest(stored_bytes, image.manifest_media_type);
-    if (manifest.config.digest != image.id)
-      throw Error("the stored manifest " + image.manifest_digest + " names config " +
-                  manifest.config.digest + ", not the image's " + image.id);
-  } else {
-    // No manifest kept (an image made locally): describe it as OCI.
-    manifest.media_type = std::string(media_type::oci_manifest);
-    manifest.config.media_type = std::string(media_type::oci_config);
-    manifest.config.digest = image.id;
-    manifest.config.size = static_cast<int64_t>(config_bytes.size());
-  }
-  if (have_stored && manifest.layers.size() != image.layers.size())
-    throw Error("the stored manifest " + image.manifest_digest + " has " +
-                std::to_string(manifest.layers.size()) + " layers, the image " +
-                std::to_string(image.layers.size()));
-
-  bool rewritten = !have_stored;
-  if (!have_stored) manifest.layers.resize(image.layers.size());
-  for (size_t i = 0; i < image.layers.size(); ++i) {
-    Descriptor& d = manifest.layers[i];
-    if (have_stored && store.has_blob(d.digest)) continue;
-    std::optional<LayerRecord> rec = store.find_layer(image.layers[i]);
-    if (!rec) throw Error("layer " + image.layers[i] + " of image " + image.id + " is not stored");
-    if (rec->blob_digest.empty() || !store.has_blob(rec->blob_digest))
-      throw Error("layer " + image.layers[i] + " has no compressed blob in the store to push");
-    d = descriptor_from_record(*rec);
-    rewritten = true;
-  }
-
-  std::string source_type = manifest.media_type;
-  ManifestFormat target = format;
-  if (target == ManifestFormat::source) target = format_of(source_type);
-  if (!rewritten && target_manifest_type(target, source_type) == source_type) {
-    // The very bytes that were pulled: the digest stays what it was.
-    return Manifest{source_type, image.manifest_digest, std::move(stored_bytes)};
-  }
-  // Layer records may come from either format; bring every type into one.
-  manifest = convert_manifest(manifest, target);
-  Manifest out;
-  out.media_type = manifest.media_type;
-  out.bytes = emit_image_manifest(manifest);
-  out.digest = compute_digest(out.bytes);
-  return out;
+  std::optional<ManifestFlavor> want;
+  if (format == ManifestFormat::oci) want = ManifestFlavor::oci;
+  if (format == ManifestFormat::docker_v2s2) want = ManifestFlavor::docker;
+  // podman's default: the type the image came in, when the store can still
+  // describe the image in it.
+  if (format == ManifestFormat::source && !image.manifest_media_type.empty())
+    want = image.manifest_media_type == media_type::docker_manifest ? ManifestFlavor::docker
+                                                                    : ManifestFlavor::oci;
+  StoredImage stored = read_stored_image(store, image, want);
+  return Manifest{stored.manifest_media_type, stored.manifest_digest, std::move(stored.manifest)};
 }
 
 Reference parse_push_destination(std::string_view text) {

@@ -61,19 +61,13 @@ struct PushResult {
   Reference destination;
 };
 
-// The manifest to push for image in format: the stored bytes when the
-// type stays the same, else the stored manifest rewritten with the other
-// format's media types (the blobs do not change). Throws Error when the
-// image has no stored manifest, when the manifest does not describe the
-// image (config digest, layer count and diff ids' blobs), or when a layer
-// cannot be described in the asked format (zstd in Docker schema 2).
+// The manifest to push for image in format: the stored bytes when they
+// describe the store's blobs and are of the type wanted (the image's own
+// type for ManifestFormat::source), else a new manifest of that type over
+// the same blobs (read_stored_image). Throws Error when the image is
+// damaged (config, diff IDs, a missing blob) or a layer cannot be described
+// in the type asked for (zstd in Docker schema 2).
 Manifest manifest_for_push(Store& store, const ImageRecord& image, ManifestFormat format);
-
-// Rewrites a manifest's media types into format's (docker_v2s2 or oci).
-// Blobs, sizes and layer order stay; annotations and subject are dropped
-// for Docker schema 2, which has neither. Throws Error for layer types the
-// target format has no name for.
-ImageManifest convert_manifest(const ImageManifest& manifest, ManifestFormat format);
 
 // DESTINATION as podman reads it for the docker transport: an optional
 // "docker://" prefix, then a reference (normalised like pull's, so
