@@ -50,6 +50,7 @@ struct Entry {
   std::string link;  // symlink target, or hard link target when hard
   bool hard = false;
   int64_t uid = 0;
+  int64_t sparse_size = 0;  // > 0: a sparse file of that size, data at offset 0
 };
 
 enum class Filter { none, gzip, zstd, bzip2, xz };
@@ -91,6 +92,10 @@ std::string make_tar(const std::vector<Entry>& entries, Filter filter = Filter::
       archive_entry_set_perm(ae, e.type == AE_IFDIR ? 0755 : 0644);
       if (e.type == AE_IFLNK) archive_entry_set_symlink(ae, e.link.c_str());
       if (e.type == AE_IFREG) archive_entry_set_size(ae, static_cast<la_int64_t>(e.data.size()));
+      if (e.sparse_size > 0) {
+        archive_entry_set_size(ae, e.sparse_size);
+        archive_entry_sparse_add_entry(ae, 0, static_cast<la_int64_t>(e.data.size()));
+      }
     }
     EXPECT_EQ(archive_write_header(a, ae), ARCHIVE_OK) << archive_error_string(a);
     if (!e.hard && e.type == AE_IFREG && !e.data.empty())
@@ -411,6 +416,7 @@ TEST_F(ArchiveTest, TarReaderRefusesHostileAndBrokenArchives) {
       {"twice", make_tar({{"a", AE_IFREG, "1"}, {"./a", AE_IFREG, "2"}}), "holds \"a\" twice"},
       {"dangling hard link", make_tar({{"h", AE_IFREG, "", "nothing", true}}),
        "not an earlier file"},
+      {"sparse", make_tar({{"s", AE_IFREG, "x", "", false, 0, int64_t{1} << 40}}), "sparse file"},
       {"empty", "", "empty"},
       {"not a tar", std::string(4096, 'x'), "not a tar archive"},
       {"truncated", make_tar({{"big", AE_IFREG, std::string(100000, 'z')}}).substr(0, 20000),

@@ -155,6 +155,11 @@ class TarFiles final : public ArchiveFiles {
     } else {
       switch (archive_entry_filetype(e)) {
         case AE_IFREG:
+          // Image archives never need holes; a sparse entry could claim a
+          // terabyte of zeros that every later reader would have to read.
+          if (archive_entry_sparse_count(e) > 0)
+            throw Error("archive entry " + shown(name) +
+                        " is a sparse file; image archives hold none");
           entry.kind = Kind::file;
           entry.local = "entry-" + std::to_string(n);
           copy_data(a, entry.local, name, archive_entry_size_is_set(e) ? archive_entry_size(e) : 0);

@@ -219,6 +219,8 @@ void write_docker_dir(Store& store, const std::vector<SaveItem>& items, ArchiveS
 void write_format(Store& store, const std::vector<SaveItem>& items, ArchiveFormat format,
                   ArchiveSink& sink, const SaveObserver& observer) {
   if (items.empty()) throw Error("no images to save");
+  // Held like a writer's: no garbage collection removes a blob mid-save.
+  FileLock reading = store.lock_shared();
   switch (format) {
     case ArchiveFormat::docker_archive:
       write_docker_archive(store, items, sink, observer);
