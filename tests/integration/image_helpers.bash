@@ -146,10 +146,9 @@ snapshot_outside() {
 }
 
 _outside_snapshot() {
-  # Everything of the test's directory but the store, the images built for
-  # it and the fake registry's log: names, types, modes, sizes, link counts,
-  # mtimes, owners, symlink targets.
-  # (and bats' own files).
+  # Everything in the test's directory but the store, the images built for
+  # it, the fake registry's log and bats' own files: names, types, modes,
+  # sizes, link counts, mtimes, owners, symlink targets; then the contents.
   find "$BATS_TEST_TMPDIR" -mindepth 1 \( -path "$STORE" -o -path "$BATS_TEST_TMPDIR/img*" \
     -o -path "$BATS_TEST_TMPDIR/fake" -o -name '.outside-*' -o -name 'separate-stderr-*' \) \
     -prune -o -printf '%P %y %m %s %n %T@ %U:%G %l\n' | sort
