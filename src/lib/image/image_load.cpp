@@ -98,6 +98,11 @@ std::vector<PlannedImage> plan_docker_archive(ArchiveFiles& files, const std::st
       src.media_type = sniff_layer_type(fd.get(), e.layers[j]);
       src.size = fd_size(fd.get(), e.layers[j]);
       src.diff_id = p.config.rootfs.diff_ids[j];
+      // Docker 25 writes its layers content-addressed: then the name is a
+      // digest the content must have.
+      std::string_view path = e.layers[j];
+      if (path.starts_with("blobs/sha256/") && is_hex64(path.substr(13)))
+        src.blob_digest = "sha256:" + std::string(path.substr(13));
       p.layers.push_back({e.layers[j], src});
     }
     for (const std::string& tag : e.repo_tags)
