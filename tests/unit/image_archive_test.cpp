@@ -610,6 +610,17 @@ TEST_F(ArchiveTest, SaveRefusesABadDestinationAndLeavesNothing) {
   EXPECT_EQ(parse_archive_format("oci-archive"), ArchiveFormat::oci_archive);
   EXPECT_NE(error_of([] { parse_archive_format("tar"); }).find("format value must be one of"),
             std::string::npos);
+  EXPECT_NE(error_of([&] {
+              save_to_path(a, items, ArchiveFormat::docker_archive, dir_ + "/no/such/x.tar");
+            }).find("no/such/x.tar"),
+            std::string::npos);
+  // A FIFO (or /dev/stdout) is written straight through.
+  ASSERT_EQ(::mkfifo((dir_ + "/fifo").c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = nook::read_file(dir_ + "/fifo"); });
+  save_to_path(a, items, ArchiveFormat::docker_archive, dir_ + "/fifo");
+  reader.join();
+  EXPECT_NE(received.find("manifest.json"), std::string::npos);
   // An empty directory is fine (it is replaced); no temporary is left.
   fs::create_directories(dir_ + "/empty");
   save_to_path(a, items, ArchiveFormat::oci_dir, dir_ + "/empty");

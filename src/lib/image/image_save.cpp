@@ -360,7 +360,7 @@ void save_to_path(Store& store, const std::vector<SaveItem>& items, ArchiveForma
       if (!S_ISDIR(st.st_mode)) throw Error("save: " + path + " exists and is not a directory");
       if (!is_empty_dir(path)) throw Error("save: " + path + " exists and is not empty");
     }
-    if (!::mkdtemp(tmpl.data())) throw_errno("mkdtemp", tmpl);
+    if (!::mkdtemp(tmpl.data())) throw_errno("create", path);
     Temporary tmp(tmpl);
     ::chmod(tmp.path().c_str(), 0755);
     std::unique_ptr<ArchiveSink> sink = directory_sink(tmp.path());
@@ -372,8 +372,14 @@ void save_to_path(Store& store, const std::vector<SaveItem>& items, ArchiveForma
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     throw Error("save: " + path + " is a directory; " +
                 "use --format oci-dir or docker-dir to write a directory");
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // /dev/stdout, a FIFO: nothing to rename over, write straight to it.
+    UniqueFd out = open_fd(path, O_WRONLY | O_CLOEXEC);
+    save_to_fd(store, items, format, out.get(), observer);
+    return;
+  }
   UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
-  if (!fd) throw_errno("mkstemp", tmpl);
+  if (!fd) throw_errno("create", path);
   Temporary tmp(tmpl);
   // mkstemp makes 0600; an archive is as readable as any file the user writes.
   mode_t mask = ::umask(0);
