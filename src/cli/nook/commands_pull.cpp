@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli.hpp"
+#include "image/client_setup.hpp"
 #include "image/platform.hpp"
 #include "image/pull.hpp"
 #include "image/registries_conf.hpp"
@@ -39,22 +40,10 @@ std::optional<image::Platform> wanted_platform(const PullFlags& f) {
   return image::parse_platform(image::format_platform(p));
 }
 
-std::optional<image::Credentials> parse_creds(const std::string& creds) {
-  if (creds.empty()) return std::nullopt;
-  auto colon = creds.find(':');
-  image::Credentials c;
-  c.username = creds.substr(0, colon);
-  if (c.username.empty()) throw Error("--creds: the user name is empty (want USERNAME[:PASSWORD])");
-  if (colon == std::string::npos)
-    throw Error("--creds: no password given (want USERNAME:PASSWORD)");
-  c.password = creds.substr(colon + 1);
-  return c;
-}
-
 void run_pull(Context& ctx, const PullFlags& f) {
   image::PullOptions options;
   options.platform = wanted_platform(f);
-  options.credentials = parse_creds(f.creds);
+  options.credentials = image::parse_creds_flag(f.creds);
   options.authfile = f.authfile;
   options.client.cert_dir = f.cert_dir;
   options.client.tls_verify = f.tls_verify;

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "image/auth_config.hpp"
+#include "image/client_setup.hpp"
 #include "image/image_config.hpp"
 #include "image/platform.hpp"
 #include "sys/error.hpp"
@@ -18,28 +18,6 @@ const std::vector<std::string>& accepted_manifest_types() {
       std::string(media_type::oci_manifest), std::string(media_type::docker_manifest),
       std::string(media_type::oci_index), std::string(media_type::docker_manifest_list)};
   return types;
-}
-
-ClientOptions client_options(const PullOptions& options, const RegistriesConf& conf,
-                             bool source_insecure) {
-  ClientOptions c = options.client;
-  c.insecure = [&conf, source_insecure](std::string_view registry) {
-    if (source_insecure) return true;
-    Reference r;
-    r.domain = std::string(registry);
-    r.path = "x";
-    return conf.is_insecure(r);
-  };
-  if (options.credentials) {
-    Credentials creds = *options.credentials;
-    c.credentials = [creds](std::string_view, std::string_view) { return creds; };
-  } else {
-    std::vector<std::string> files = auth_file_paths(options.authfile);
-    c.credentials = [files](std::string_view registry, std::string_view repository) {
-      return find_credentials(registry, repository, files);
-    };
-  }
-  return c;
 }
 
 // Runs fn(i) for i in [0, n) on up to `parallel` threads; the first
@@ -126,7 +104,8 @@ PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesC
   std::string errors;
   for (const PullSource& source : sources) {
     try {
-      RegistryClient client(client_options(options, conf, source.insecure));
+      RegistryClient client(make_client_options(options.client, conf, source.insecure,
+                                                options.authfile, options.credentials));
       Resolved resolved = resolve_manifest(client, source.reference, options);
       ImageManifest manifest =
           parse_image_manifest(resolved.manifest.bytes, resolved.manifest.media_type);
