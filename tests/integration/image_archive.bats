@@ -98,10 +98,14 @@ subid_base() { grep "^$(id -un):" "$1" | head -1 | cut -d: -f2; }
   assert_output "sha256:$id"
 }
 
-@test "save to a terminal is refused; -q is silent; image save|load|import work too" {
+@test "save to and load or import from a terminal are refused; -q is silent; image save|load|import work too" {
   npull "$REGISTRY/busybox:latest" >/dev/null
   run script -qec "$NOOK --root $STORE save $REGISTRY/busybox" /dev/null
   assert_output --partial "Error: refusing to save to terminal. Use -o flag or redirect"
+  run script -qec "$NOOK --root $STORE load" /dev/null
+  assert_output --partial "Error: cannot read from terminal"
+  run script -qec "$NOOK --root $STORE import -" /dev/null
+  assert_output --partial "Error: cannot read from terminal"
   run -0 --separate-stderr n image save -q -o "$BATS_TEST_TMPDIR/x.tar" "$REGISTRY/busybox"
   [ -z "$stderr" ] && [ -z "$output" ]
   run -0 tar -tf "$BATS_TEST_TMPDIR/x.tar"

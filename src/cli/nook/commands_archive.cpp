@@ -97,6 +97,8 @@ void run_import(Context& ctx, const ImportFlags& f) {
   image::ContainerConfig scratch;
   for (const std::string& c : f.changes) image::apply_config_change(scratch, c);
   if (!f.reference.empty()) image::import_image_name(f.reference);
+  if (f.source == "-" && ::isatty(STDIN_FILENO) == 1)
+    throw Error("cannot read from terminal, use command-line redirection or give a file");
   if (f.source != "-" && f.source.find("://") != std::string::npos)
     throw Error("importing from a URL (" + f.source +
                 ") is not supported; download it and import the file");
