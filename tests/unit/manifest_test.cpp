@@ -212,6 +212,12 @@ TEST(Manifest, Schema1IsRefusedLikePodman) {
               classify_manifest("not json", "application/vnd.docker.distribution.manifest.v1+json");
             }).find("schema 1"),
             std::string::npos);
+  // The document's own text is not echoed unless it is a schema 1 type.
+  json hostile = schema1;
+  hostile["mediaType"] = "\x1b[2J";
+  EXPECT_EQ(manifest_error(hostile),
+            "unsupported manifest format: Docker Registry schema 1 (schemaVersion 1); push the "
+            "image again with a current client");
   json typed = nook_test::docker_manifest();
   typed["mediaType"] = "application/vnd.docker.distribution.manifest.v1+json";
   EXPECT_NE(manifest_error(typed).find("Docker Registry schema 1 "
@@ -337,7 +343,7 @@ TEST(Manifest, ForeignLayersAreRefused) {
   m["layers"][1]["urls"] = {"https://go.microsoft.com/fwlink/?linkid=837858"};
   EXPECT_EQ(manifest_error(m),
             "manifest: layers[1].mediaType: foreign layers are not supported (it would come from "
-            "https://go.microsoft.com/fwlink/?linkid=837858)");
+            "\"https://go.microsoft.com/fwlink/?linkid=837858\")");
   m["layers"][1].erase("urls");
   EXPECT_EQ(manifest_error(m), "manifest: layers[1].mediaType: foreign layers are not supported");
 }

@@ -95,7 +95,7 @@ Classified classify_json(const json& doc, std::string_view content_type) {
   // later checks with a message that hides the real problem.
   auto version = json_optional(root, "schemaVersion");
   if (version && version->value.is_number_integer() && version->value == 1)
-    refuse_schema1(body_type.empty() ? std::string("schemaVersion 1") : body_type);
+    refuse_schema1(is_schema1(body_type) ? body_type : std::string("schemaVersion 1"));
   if (is_schema1(body_type)) refuse_schema1(body_type);
   if (!version) json_fail(kManifestDoc, "schemaVersion", "required field is missing");
   int64_t v = oci::json_int64(*version);
@@ -207,7 +207,8 @@ void check_layer(const JsonAt& at, const Descriptor& layer) {
   if (is_supported_layer_media_type(layer.media_type)) return;
   JsonAt type = at.member("mediaType");
   if (layer.media_type == media_type::docker_foreign_layer_gzip) {
-    std::string from = layer.urls.empty() ? "" : " (it would come from " + layer.urls[0] + ")";
+    std::string from =
+        layer.urls.empty() ? "" : " (it would come from " + json_quote(layer.urls[0]) + ")";
     refuse(type, "foreign layers are not supported" + from);
   }
   refuse(type, "unsupported layer media type " + json_quote(layer.media_type));
