@@ -879,6 +879,21 @@ TEST_F(ArchiveTest, AHandMadeOciArchiveLoadsWithItsNameAndManifest) {
   Store s2(dir_ + "/b");
   EXPECT_TRUE(load_from_path(s2, file("u.tar", oci_tar(oci_parts("").files)), load_options())[0]
                   .names.empty());
+  // Docker 25's archives: an OCI layout (ref.name the tag, the full name in
+  // io.containerd.image.name) plus a docker manifest.json; the layout wins.
+  OciParts d = oci_parts("latest");
+  auto index = json::parse(d.files["index.json"]);
+  index["manifests"][0]["annotations"][std::string(kContainerdNameAnnotation)] =
+      "docker.io/library/busybox:1.36";
+  d.files["index.json"] = index.dump();
+  d.files["manifest.json"] = json::array({{{"Config", oci_blob_path(d.image.config_digest)},
+                                           {"RepoTags", {"busybox:1.36"}},
+                                           {"Layers", {oci_blob_path(d.image.diff_id)}}}})
+                                 .dump();
+  Store s3(dir_ + "/c");
+  EXPECT_EQ(load_from_path(s3, file("d25.tar", oci_tar(d.files)), load_options())[0].names,
+            std::vector<std::string>{"docker.io/library/busybox:1.36"});
+  EXPECT_EQ(s3.image(d.image.config_digest)->manifest_digest, d.manifest_digest);
   EXPECT_EQ(load_from_path(s2, file("t.tar", oci_tar(oci_parts("latest").files)), load_options())[0]
                 .names,
             std::vector<std::string>{"localhost/latest:latest"});
