@@ -94,24 +94,20 @@ pulled() {
   refused 'contains `\.\.`|pax'
 }
 
-# BUG (reported; src/lib/image/layer_unpack.cpp, unpack_layer): libarchive
-# drops a whole pax extended header when a record is malformed or an
-# attribute is over 1 MB, and returns ARCHIVE_WARN; unpack_layer accepts
-# the warning, so the entry is unpacked under its ustar name and without its
-# pax attributes (path, linkpath, xattrs, owners), while GNU tar and Python's
-# tarfile use the pax path: a file every other tool lists as /etc/harmless
-# lands as /etc/shadow-by-ustar. Enable once a WARN from
-# archive_read_next_header is refused (it fails today: the pull succeeds).
-# @test "a damaged pax header is refused, not silently replaced by the ustar fields" {
-#   push_spec pax-malformed "$(layer '[{"path":"etc/shadow-by-ustar","data":"x",
-#     "pax":{"path":"etc/harmless"},"pax_raw":"99 comment=x\n"}]')"
-#   refused 'pax'
-#   local big
-#   big=$(printf '%1000000s' '' | tr ' ' x)
-#   push_spec pax-huge "$(layer '[{"path":"etc/shadow-by-ustar","data":"x",
-#     "pax":{"path":"etc/harmless","comment":"'"$big"'"}}]')"
-#   refused 'pax'
-# }
+# libarchive drops a whole pax extended header when a record is malformed or
+# an attribute is over 1 MB and returns ARCHIVE_WARN: unpacking under the
+# ustar name would put a file every other tool lists as /etc/harmless at
+# /etc/shadow-by-ustar. nook refuses the layer.
+@test "a damaged pax header is refused, not silently replaced by the ustar fields" {
+  push_spec pax-malformed "$(layer '[{"path":"etc/shadow-by-ustar","data":"x",
+    "pax":{"path":"etc/harmless"},"pax_raw":"99 comment=x\n"}]')"
+  refused 'pax'
+  local big
+  big=$(printf '%1000000s' '' | tr ' ' x)
+  push_spec pax-huge "$(layer '[{"path":"etc/shadow-by-ustar","data":"x",
+    "pax":{"path":"etc/harmless","comment":"'"$big"'"}}]')"
+  refused 'pax'
+}
 
 @test "entries that name the layer root itself are refused" {
   push_spec root-file "$(layer '[{"path":".","data":"x"}]')"
@@ -382,12 +378,8 @@ got sha256:[0-9a-f]{64}"
   # A body that says index while it is shaped like a manifest, with a neutral Content-Type.
   fake_spec mt-generic '{"layers":[{"entries":[{"path":"f","data":"x"}]}],
     "lie":{"manifest_media_type":"'"$oci_index"'","content_type":"application/json"}}'
-  refused "$index_re says a manifest list, but the document is an image manifest"
-  # BUG (reported): the message blames "the registry's Content-Type" for the
-  # body's mediaType: RegistryClient::fetch_manifest replaces a generic
-  # Content-Type (application/json) by the body's mediaType before
-  # classify_manifest sees it. Enable once fixed:
-  # refused "mediaType: $index_re says a manifest list, but the document is an image manifest"
+  # The body's mediaType lied, not the registry's (generic) Content-Type.
+  refused "mediaType: $index_re says a manifest list, but the document is an image manifest"
 }
 
 @test "a Docker schema 1 manifest is refused with a clear message, before any blob is fetched" {

@@ -649,8 +649,10 @@ UnpackResult unpack_layer(int compressed_fd, const std::string& media_type,
     struct archive_entry* e;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-      fail("reading tar entry " + std::to_string(res.entries + 1));
+    // A warning here means libarchive dropped part of the header (a
+    // malformed or oversized pax record) and fell back on the ustar fields:
+    // the entry would land under another name than every other tool reads.
+    if (r != ARCHIVE_OK) fail("reading tar entry " + std::to_string(res.entries + 1));
     if (++res.entries > options.max_entries)
       throw Error("unpack layer: the layer has more than " + std::to_string(options.max_entries) +
                   " entries");

@@ -361,12 +361,9 @@ Manifest RegistryClient::fetch_manifest(const Reference& ref,
 
   Manifest m;
   m.bytes = std::move(r.body);
+  // As served: classify_manifest weighs a generic or missing Content-Type
+  // against the body, and its errors must blame the one that lied.
   m.media_type = media_type_of(r);
-  if (m.media_type.empty() || m.media_type == "application/json") {
-    auto j = nlohmann::json::parse(m.bytes, nullptr, false);
-    if (j.is_object() && j.contains("mediaType") && j["mediaType"].is_string())
-      m.media_type = j["mediaType"].get<std::string>();
-  }
   if (!ref.digest.empty()) {
     std::string got = compute_digest(m.bytes, digest_algorithm(ref.digest));
     if (got != ref.digest)
