@@ -13,7 +13,7 @@ CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$src" -B "$build" -G Ninja \
   -DNOOK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
 # target:seed-corpus-name pairs
-targets="fuzz-config:config fuzz-reference:reference fuzz-registries-conf:registries_conf fuzz-unpack:unpack fuzz-www-authenticate:www_authenticate fuzz-manifest:manifest"
+targets="fuzz-config:config fuzz-reference:reference fuzz-registries-conf:registries_conf fuzz-unpack:unpack fuzz-www-authenticate:www_authenticate fuzz-manifest:manifest fuzz-go-template:go_template"
 ninja -C "$build" $(for t in $targets; do printf '%s ' "${t%%:*}"; done)
 
 status=0

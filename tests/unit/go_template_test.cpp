@@ -32,9 +32,10 @@ std::string run(std::string_view t, const json& data = image()) {
   return Template::parse(t).execute(data);
 }
 
-std::string error_of(std::string_view t, const json& data = image(), const ExecLimits& lim = {}) {
+std::string error_of(std::string_view t, const json& data = image(), const ExecLimits& lim = {},
+                     std::string name = "format") {
   try {
-    (void)Template::parse(t).execute(data, lim);
+    (void)Template::parse(t, std::move(name)).execute(data, lim);
   } catch (const nook::Error& e) {
     return e.what();
   }
@@ -114,6 +115,15 @@ TEST(GoTemplate, ErrorPositionCountsLinesAndBytes) {
   } catch (const nook::Error& e) {
     EXPECT_TRUE(contains(e.what(), "template: inspect:1:2: executing \"inspect\""));
   }
+}
+
+TEST(GoTemplate, ErrorsAreOneLine) {
+  EXPECT_EQ(error_of("{{range .}}{{end}}", json("a\nb")),
+            "template: format:1:8: executing \"format\" at <{{range .}}{{end}}>: range can't "
+            "iterate over a\\nb");
+  EXPECT_EQ(error_of("{{\"x\ny\"}}"), "template: format:1:2: unterminated quoted string");
+  EXPECT_EQ(error_of("a\n{{if}}", json(), {}, "we\nird"),
+            "template: we\\nird:2:4: missing value for if");
 }
 
 TEST(GoTemplate, LongErrorContextIsTruncated) {

@@ -81,7 +81,8 @@ Template Template::parse(std::string_view text, std::string name) {
   try {
     impl->root = detail::parse_template(impl->text);
   } catch (const detail::SyntaxError& e) {
-    throw Error("template: " + position(impl->name, impl->text, e.pos) + ": " + e.message);
+    throw Error(detail::one_line("template: " + position(impl->name, impl->text, e.pos) + ": " +
+                                 e.message));
   }
   return Template(std::move(impl));
 }
@@ -96,7 +97,8 @@ std::string Template::execute(const nlohmann::json& data, const ExecLimits& limi
 
 std::string Template::execute_each(const nlohmann::json& rows, const ExecLimits& limits) const {
   if (!rows.is_null() && !rows.is_array())
-    throw Error("template: " + impl_->name + ": execute_each needs an array of rows");
+    throw Error(
+        detail::one_line("template: " + impl_->name + ": execute_each needs an array of rows"));
   std::string out;
   detail::Executor ex(impl_->name, impl_->text, {limits.max_output_bytes, limits.max_steps}, out);
   ex.run_each(*impl_->root, detail::Value::borrowed(rows));

@@ -36,9 +36,24 @@ bool is_hex_int(std::string_view s) {
 
 }  // namespace
 
+std::string one_line(std::string s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 void Executor::fail(const std::string& message) const {
   std::string name(name_);
-  if (!node_) throw Error("template: " + name + ": " + message);
+  if (!node_) throw Error(one_line("template: " + name + ": " + message));
   size_t pos = std::min(node_->pos, text_.size());
   std::string_view before = text_.substr(0, pos);
   size_t nl = before.rfind('\n');
@@ -50,8 +65,9 @@ void Executor::fail(const std::string& message) const {
     for (int n = 0; n < 20; ++n) i += decode_rune(context, i).len;
     context = context.substr(0, i) + "...";
   }
-  throw Error("template: " + name + ":" + std::to_string(line) + ":" + std::to_string(col) +
-              ": executing \"" + name + "\" at <" + context + ">: " + message);
+  throw Error(one_line("template: " + name + ":" + std::to_string(line) + ":" +
+                       std::to_string(col) + ": executing \"" + name + "\" at <" + context +
+                       ">: " + message));
 }
 
 void Executor::step() {

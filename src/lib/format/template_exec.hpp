@@ -14,6 +14,9 @@
 
 namespace nook::format::detail {
 
+// Error texts are printed as one line: data in them has CR and LF escaped.
+std::string one_line(std::string s);
+
 struct Limits {
   size_t max_output_bytes;
   uint64_t max_steps;
