@@ -46,11 +46,15 @@ P=(podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driv
   --tmpdir "$work/podman-tmp" --events-backend file --cgroup-manager cgroupfs)
 
 measure() { # name cmd...: appends "name seconds maxrss_kb"
-  local name=$1 out
+  local name=$1
   shift
   sync
-  out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$name $out" >>"$results"
+  if ! /usr/bin/time -o "$work/time.out" -f '%e %M' "$@" >/dev/null 2>"$work/err.out"; then
+    echo "pull.sh: $name failed:" >&2
+    cat "$work/err.out" >&2
+    exit 1
+  fi
+  echo "$name $(tail -1 "$work/time.out")" >>"$results"
 }
 clean() {
   ./nook --root "$work/nook-store" system reset -f >/dev/null 2>&1 || true
