@@ -34,7 +34,19 @@ Database::Database(const std::string& path) : path_(path) {
   // quickly, but a slow disk can stretch it); wait rather than fail.
   sqlite3_busy_timeout(db_, 30'000);
   try {
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // Switching to WAL needs the file to itself and, unlike ordinary
+    // statements, does not wait through the busy handler: two nooks
+    // creating the store at once would fail with "database is locked".
+    // WAL is persistent, so this only loops while the file is new.
+    for (int waited_ms = 0;; waited_ms += 10) {
+      int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+        exec("PRAGMA journal_mode=WAL");
+      if (waited_ms >= 30'000) exec("PRAGMA journal_mode=WAL");  // throws the error
+      sqlite3_sleep(10);
+    }
+    exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   } catch (...) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
