@@ -57,6 +57,8 @@ void add_registry_commands(CLI::App& app, Context& ctx);  // push, login, logout
 // Messages as podman prints them: "Error: ..." and "WARN[0000] ...".
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
+// podman's "... [y/N] " prompt on stderr; true only for y/Y/yes on stdin.
+bool confirm(const std::string& question);
 
 // Renders rows with a Go template (podman's --format, "table" prefix
 // included), or the default table when format is empty.

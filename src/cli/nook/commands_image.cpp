@@ -285,14 +285,6 @@ void run_history(Context& ctx, const HistoryFlags& f) {
 }
 
 // ---- prune ----
-bool confirm(const std::string& question) {
-  std::fprintf(stderr, "%s [y/N] ", question.c_str());
-  std::fflush(stderr);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
-
 void run_prune(Context& ctx, bool all, bool force, const std::vector<std::string>& filters) {
   if (!force && !confirm(all ? "WARNING! This command removes all images without at least one "
                                "container associated with them.\nAre you sure you want to continue?"

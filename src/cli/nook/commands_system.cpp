@@ -27,16 +27,10 @@ void remove_path(const std::string& path) {
 
 void run_reset(Context& ctx, bool force) {
   std::string root = ctx.store_root();
-  if (!force) {
-    std::fprintf(stderr,
-                 "WARNING! This will remove:\n        - all images\n        - all build cache\n"
-                 "        - all storage in %s\nAre you sure you want to continue? [y/N] ",
-                 root.c_str());
-    std::fflush(stderr);
-    std::string answer;
-    if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes"))
-      return;
-  }
+  if (!force && !confirm("WARNING! This will remove:\n        - all images\n        - all build "
+                         "cache\n        - all storage in " +
+                         root + "\nAre you sure you want to continue?"))
+    return;
   ctx.enter_storage_userns();
   if (path_exists(root + "/locks")) {
     // Waits for running pulls: deleting under them would fail them

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 
 #include "cli.hpp"
 #include "runtime/enter_userns.hpp"
@@ -13,6 +14,14 @@ void print_error(const std::string& message) {
 
 void print_warning(const std::string& message) {
   std::fprintf(stderr, "WARN[0000] %s\n", message.c_str());
+}
+
+bool confirm(const std::string& question) {
+  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
 }
 
 std::string Context::store_root() const {

@@ -55,6 +55,14 @@ CREATE INDEX IF NOT EXISTS image_layers_by_diff ON image_layers(diff_id);
 CREATE INDEX IF NOT EXISTS image_digests_by_digest ON image_digests(repo_digest);
 )sql";
 
+// Gives name to an image, taking it from whichever image had it (which may
+// become dangling); a new name goes last in the image's list.
+constexpr std::string_view kAddNameSql =
+    "INSERT INTO image_names(name, image_id, position) VALUES (?1, ?2, "
+    "(SELECT COALESCE(MAX(position), -1) + 1 FROM image_names WHERE image_id = ?2)) "
+    "ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, "
+    "position = excluded.position WHERE image_id != excluded.image_id";
+
 // "sha256:<hex>" → "sha256/<hex>"; the digest was validated by the caller
 // or is checked here, so it can never name a path outside blobs/.
 std::string digest_path_part(std::string_view digest) {
@@ -315,13 +323,7 @@ void Store::record_image(const ImageRecord& image) {
     }
   }
   for (const std::string& name : image.names) {
-    db_.prepare(
-           "INSERT INTO image_names(name, image_id, position) VALUES (?1, ?2, "
-           "(SELECT COALESCE(MAX(position), -1) + 1 FROM image_names WHERE image_id = ?2)) "
-           "ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, "
-           "position = excluded.position WHERE image_id != excluded.image_id")
-        .bind_all(name, image.id)
-        .run();
+    db_.prepare(kAddNameSql).bind_all(name, image.id).run();
   }
   tx.commit();
 }
@@ -438,13 +440,7 @@ std::optional<std::string> Store::find_name(std::string_view text) {
 
 void Store::add_name(std::string_view id, std::string_view name) {
   db::Transaction tx(db_);
-  db_.prepare(
-         "INSERT INTO image_names(name, image_id, position) VALUES (?1, ?2, "
-         "(SELECT COALESCE(MAX(position), -1) + 1 FROM image_names WHERE image_id = ?2)) "
-         "ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, "
-         "position = excluded.position WHERE image_id != excluded.image_id")
-      .bind_all(name, id)
-      .run();
+  db_.prepare(kAddNameSql).bind_all(name, id).run();
   tx.commit();
 }
 
