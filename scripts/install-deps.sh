@@ -15,7 +15,7 @@ run=(uidmap passt slirp4netns fuse-overlayfs catatonit)
 # skopeo: an independent OCI client to check our fixtures and registry pushes.
 test=(python3 docker-registry busybox-static podman crun runc jq curl procps util-linux
   iproute2 hyperfine bats bats-assert bats-support bats-file skopeo shellcheck git time
-  attr libcap2-bin)
+  attr libcap2-bin openssl ca-certificates)
 missing=()
 for p in "${build[@]}" "${run[@]}" "${test[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

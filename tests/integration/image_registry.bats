@@ -5,6 +5,7 @@
 # same auth.json and pulls what nook pushed.
 
 load helpers
+load registry_helpers
 # shellcheck disable=SC2016 # jq programs and a bcrypt hash belong in single quotes
 
 # bcrypt (the only hash docker-registry's htpasswd accepts) of "s3cret" for
@@ -14,59 +15,14 @@ HTPASSWD_ENTRY='tester:$2b$04$op56dJuNwy2f8FpBpWjU6u0QkgVqj6AE4MxN7ipOy2MEOVdcv1
 
 # A docker-registry with basic auth on a free port; exports AUTH_REGISTRY.
 start_auth_registry() {
-  local dir=$BATS_FILE_TMPDIR/auth-registry port i j pid code
-  mkdir -p "$dir/storage"
+  local dir=$BATS_FILE_TMPDIR/auth-registry
+  mkdir -p "$dir"
   printf '%s\n' "$HTPASSWD_ENTRY" >"$dir/htpasswd"
-  for ((i = 0; i < 10; i++)); do
-    port=$((20000 + (RANDOM % 20000)))
-    # Something else answers there: try another port.
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then continue; fi
-    cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $dir/storage
-http:
-  addr: 127.0.0.1:$port
-  secret: nook-test-secret
-auth:
+  AUTH_REGISTRY=$(start_registry_with auth "$dir/storage" http "auth:
   htpasswd:
     realm: nook-test
-    path: $dir/htpasswd
-EOF
-    # fd 3 closed: bats waits for every holder of its fd 3.
-    docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 3>&- &
-    pid=$!
-    echo "$pid" >"$dir/pid"
-    for ((j = 0; j < 100; j++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")  || true
-      if [ "$code" = 401 ]; then
-        export AUTH_REGISTRY=127.0.0.1:$port
-        return 0
-      fi
-      sleep 0.1
-    done
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  echo "start_auth_registry: no registry came up: $(tail -n 5 "$dir/registry.log")" >&2
-  return 1
-}
-
-stop_auth_registry() {
-  local pid i
-  pid=$(cat "$BATS_FILE_TMPDIR/auth-registry/pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+    path: $dir/htpasswd")
+  export AUTH_REGISTRY
 }
 
 setup_file() {
@@ -80,7 +36,7 @@ setup_file() {
 
 teardown_file() {
   stop_registry
-  stop_auth_registry
+  stop_registry_with auth
   # podman's store holds files owned by subordinate ids.
   [ ! -d "$PODMAN_STORE" ] || p system reset --force >/dev/null 2>&1 || true
 }

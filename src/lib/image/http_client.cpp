@@ -32,7 +32,6 @@ std::string_view trim(std::string_view s) {
 }
 
 constexpr size_t kErrorBodyLimit = 64 << 10;
-constexpr const char* kSystemBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 struct Transfer {
   const HttpRequest* request;
@@ -114,6 +113,23 @@ int on_seek(void* p, curl_off_t offset, int origin) {
 }
 
 }  // namespace
+
+bool TransportError::permanent() const {
+  switch (curl_code_) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return true;
+    default:
+      return false;
+  }
+}
 
 std::string HttpResponse::header(std::string_view lower_name) const {
   auto it = headers.find(std::string(lower_name));
@@ -201,16 +217,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  std::string ca_bundle;
   if (request.tls) {
     const TlsConfig& tls = *request.tls;
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
-    if (!tls.ca_pem.empty()) {
-      // CAINFO_BLOB replaces the default bundle; keep the system's CAs too.
-      if (path_exists(kSystemBundle)) ca_bundle = read_file(kSystemBundle) + "\n";
-      ca_bundle += tls.ca_pem;
-      curl_blob blob{ca_bundle.data(), ca_bundle.size(), CURL_BLOB_NOCOPY};
+    if (!tls.ca_bundle.empty()) {
+      // curl copies the blob: the TlsConfig may be shared by other threads.
+      curl_blob blob{const_cast<char*>(tls.ca_bundle.data()), tls.ca_bundle.size(), CURL_BLOB_COPY};
       curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
     }
     if (!tls.client_cert.empty()) {
@@ -228,6 +241,10 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     std::string what = !t.error.empty() ? t.error : errbuf[0] ? errbuf : curl_easy_strerror(rc);
     release(std::move(handle));
     if (!t.error.empty()) throw Error(request.method + " " + request.url + ": " + what);
+    // Only an untrusted issuer gets the hint: a name mismatch is not about the CA.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION && request.tls && !request.tls->verify_hint.empty() &&
+        what.find("certificate problem") != std::string::npos)
+      what += " (" + request.tls->verify_hint + ")";
     throw TransportError(request.method + " " + request.url + ": " + what, rc);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

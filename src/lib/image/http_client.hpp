@@ -21,6 +21,9 @@ class TransportError : public Error {
   TransportError(std::string message, int curl_code)
       : Error(std::move(message)), curl_code_(curl_code) {}
   int curl_code() const { return curl_code_; }
+  // A failure trying again cannot fix (the certificate does not verify, a
+  // client key is unreadable, the URL is malformed): not worth a retry.
+  bool permanent() const;
 
  private:
   int curl_code_;
@@ -28,9 +31,12 @@ class TransportError : public Error {
 
 struct TlsConfig {
   bool verify = true;
-  std::string ca_pem;       // extra CAs (PEM), added to the system bundle
+  // PEM: the system's CAs plus the extra ones; empty means curl's default.
+  std::string ca_bundle;
   std::string client_cert;  // PEM file paths, both or neither
   std::string client_key;
+  // Appended to a certificate verification failure: where a CA would go.
+  std::string verify_hint;
 };
 
 struct HttpRequest {

@@ -10,6 +10,7 @@
 
 #include "image/base64.hpp"
 #include "image/digest.hpp"
+#include "image/registry_tls.hpp"
 #include "image/user_dirs.hpp"
 #include "image/www_authenticate.hpp"
 #include "sys/fd.hpp"
@@ -65,41 +66,6 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 
 std::string with_query(const std::string& url, std::string_view query) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + std::string(query);
-}
-
-// TLS settings for one registry: podman's certs.d layout.
-TlsConfig load_tls(const ClientOptions& o, const std::string& registry, bool verify) {
-  TlsConfig tls;
-  tls.verify = verify;
-  std::vector<std::string> dirs;
-  if (!o.cert_dir.empty()) {
-    dirs.push_back(o.cert_dir);
-  } else {
-    dirs = {config_home() + "/containers/certs.d/" + registry,
-            "/etc/containers/certs.d/" + registry, "/etc/docker/certs.d/" + registry};
-  }
-  for (const auto& dir : dirs) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) continue;
-    std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      if (f.extension() == ".crt") {
-        tls.ca_pem += read_file(f) + "\n";
-      } else if (f.extension() == ".cert" && tls.client_cert.empty()) {
-        auto key = f;
-        key.replace_extension(".key");
-        if (!path_exists(key))
-          throw Error("client certificate " + f.string() + " has no " + key.filename().string() +
-                      " beside it");
-        tls.client_cert = f;
-        tls.client_key = key;
-      }
-    }
-    break;  // the first directory that exists is the one, as podman
-  }
-  return tls;
 }
 
 }  // namespace
@@ -162,19 +128,20 @@ RegistryClient::Endpoint& RegistryClient::endpoint(const std::string& registry) 
   auto ep = std::make_unique<Endpoint>();
   std::string host = registry_api_host(registry);
   bool insecure = !options_.tls_verify || (options_.insecure && options_.insecure(registry));
-  ep->tls = load_tls(options_, registry, !insecure);
+  ep->tls = load_registry_tls(options_.cert_dir, registry, !insecure);
   if (!insecure) {
     ep->origin = "https://" + host;
-  } else if (is_loopback(registry)) {
-    // A local test registry rarely has TLS; skip the doomed handshake.
-    ep->origin = "http://" + host;
   } else {
     // podman's order for an insecure registry: TLS unverified, then plain http.
     ep->origin = "https://" + host;
     HttpRequest probe;
     probe.url = ep->origin + "/v2/";
     probe.tls = &ep->tls;
-    probe.timeout_s = options_.request_timeout_s;
+    // A plain-http server that waits for the end of a request line in the
+    // TLS hello never answers it: on loopback a handshake is instant, so
+    // give up early there.
+    probe.timeout_s = is_loopback(registry) ? std::min<long>(options_.request_timeout_s, 2)
+                                            : options_.request_timeout_s;
     try {
       http_.perform(probe);
     } catch (const TransportError&) {
@@ -252,8 +219,8 @@ std::string RegistryClient::authorize(const std::string& registry, const std::st
     try {
       r = http_.perform(req);
       if (!retryable(r.status) || attempt >= options_.max_retries) break;
-    } catch (const TransportError&) {
-      if (attempt >= options_.max_retries) throw;
+    } catch (const TransportError& e) {
+      if (e.permanent() || attempt >= options_.max_retries) throw;
     }
     sleep_before_retry(attempt);
   }
@@ -317,8 +284,8 @@ HttpResponse RegistryClient::send_with_retries(const std::string& registry,
     try {
       HttpResponse r = send(registry, repository, scopes, request);
       if (!retryable(r.status) || attempt >= options_.max_retries) return r;
-    } catch (const TransportError&) {
-      if (attempt >= options_.max_retries) throw;
+    } catch (const TransportError& e) {
+      if (e.permanent() || attempt >= options_.max_retries) throw;
     }
     sleep_before_retry(attempt);
   }
@@ -445,6 +412,7 @@ void RegistryClient::fetch_blob(const Reference& repo, std::string_view digest,
     try {
       r = send(repo.domain, repo.path, {pull_scope(repo)}, std::move(req));
     } catch (const TransportError& e) {
+      if (e.permanent()) throw;
       if (attempt >= options_.max_retries)
         throw Error(what + ": " + e.what() + " (gave up after " + std::to_string(attempt + 1) +
                     " attempts)");
@@ -585,7 +553,7 @@ void RegistryClient::upload_blob(const Reference& repo, std::string_view digest,
       if (progress) progress(source.size, source.size);
       return;
     } catch (const TransportError& e) {
-      if (attempt >= options_.max_retries) throw Error(what + ": " + e.what());
+      if (e.permanent() || attempt >= options_.max_retries) throw Error(what + ": " + e.what());
       sleep_before_retry(attempt);
     }
   }
