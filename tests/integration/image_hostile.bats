@@ -471,7 +471,7 @@ got sha256:[0-9a-f]{64}"
 
 @test "an owner outside the subordinate range is refused clearly" {
   push_spec owner-70000 "$(layer '[{"path":"ok","data":"x"},{"path":"f","data":"x","uid":70000}]')"
-  refused 'chown `/f`: owner 70000:0 \(unpack in a user namespace that maps the layer.s owners'
+  refused 'chown `/f`: owner 70000:0 is not mapped in this user namespace \(65537 uids, 65537 gids\): the image needs more subordinate ids in /etc/subuid and /etc/subgid: Invalid argument'
   push_spec group-65537 "$(layer '[{"path":"d","type":"dir","gid":65537}]')"
   refused 'chown `/d`: owner 0:65537'
 }

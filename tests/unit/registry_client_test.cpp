@@ -418,7 +418,11 @@ class FakeServer {
         ssize_t n = read(c.get(), buf, sizeof buf);
         if (n <= 0) break;
         in.append(buf, n);
+        // A TLS hello (the client tries https first on an insecure
+        // registry): hang up at once, as a plain-http server does.
+        if (in[0] == '\x16') break;
       }
+      if (in.empty() || in[0] == '\x16') continue;
       FakeRequest r;
       auto sp1 = in.find(' '), sp2 = in.find(' ', sp1 + 1);
       if (sp1 == std::string::npos || sp2 == std::string::npos) continue;

@@ -15,6 +15,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <unordered_set>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "image/whiteout.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/file.hpp"
 #include "sys/path_in_root.hpp"
 
 namespace nook::image {
@@ -292,10 +294,37 @@ std::pair<uid_t, gid_t> Unpacker::owner(struct archive_entry* e, const EntryPath
   return {static_cast<uid_t>(uid), static_cast<gid_t>(gid)};
 }
 
-[[noreturn]] void chown_failed(const EntryPath& p, uid_t uid, gid_t gid) {
-  throw Error("chown", p.shown(), errno,
-              "owner " + std::to_string(uid) + ":" + std::to_string(gid) +
-                  " (unpack in a user namespace that maps the layer's owners, or without chown)");
+// How many ids /proc/self/{uid,gid}_map maps (0 when unreadable).
+uint64_t mapped_ids(const char* map_file) {
+  std::string map;
+  try {
+    map = read_file(map_file);
+  } catch (const Error&) {
+    return 0;
+  }
+  uint64_t total = 0;
+  std::istringstream in(map);
+  uint64_t inside, outside, count;
+  while (in >> inside >> outside >> count) total += count;
+  return total;
+}
+
+[[noreturn]] void chown_failed(const std::string& shown, uid_t uid, gid_t gid) {
+  int e = errno;
+  std::string owner = "owner " + std::to_string(uid) + ":" + std::to_string(gid);
+  if (e == EINVAL) {
+    // EINVAL from chown: an id the user namespace does not map. Podman
+    // points at the subordinate ids; so do we, with the numbers.
+    uint64_t uids = mapped_ids("/proc/self/uid_map"), gids = mapped_ids("/proc/self/gid_map");
+    throw Error("chown", shown, e,
+                owner + " is not mapped in this user namespace (" + std::to_string(uids) +
+                    " uids, " + std::to_string(gids) +
+                    " gids): the image needs more subordinate ids in /etc/subuid and "
+                    "/etc/subgid");
+  }
+  throw Error(
+      "chown", shown, e,
+      owner + " (unpack in a user namespace that maps the layer's owners, or without chown)");
 }
 
 void Unpacker::set_xattr(int fd, const std::string& shown, const std::string& name,
@@ -326,7 +355,8 @@ void Unpacker::owner_and_mode_at(int parent, const EntryPath& p, struct archive_
   const char* name = p.name().c_str();
   if (opt_.chown) {
     auto [uid, gid] = owner(e, p);
-    if (::fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) chown_failed(p, uid, gid);
+    if (::fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+      chown_failed(p.shown(), uid, gid);
   }
   if (!is_link) {
     // chmod has no "don't follow" flag before Linux 6.6 (fchmodat2): go
@@ -468,7 +498,7 @@ void Unpacker::regular(struct archive* a, struct archive_entry* e, const EntryPa
   if (end < size && ::ftruncate(f.get(), size) < 0) throw_errno("truncate", p.shown());
   if (opt_.chown) {
     auto [uid, gid] = owner(e, p);
-    if (::fchown(f.get(), uid, gid) < 0) chown_failed(p, uid, gid);
+    if (::fchown(f.get(), uid, gid) < 0) chown_failed(p.shown(), uid, gid);
   }
   // After chown, which clears setuid/setgid and security.capability.
   if (::fchmod(f.get(), archive_entry_perm(e) & 07777) < 0) throw_errno("chmod", p.shown());
@@ -608,11 +638,7 @@ void Unpacker::finish_dirs() {
     struct stat st;
     if (::fstat(fd.get(), &st) < 0) throw_errno("stat", shown);
     if (st.st_dev != m.dev || st.st_ino != m.ino) continue;
-    if (opt_.chown && ::fchown(fd.get(), m.uid, m.gid) < 0)
-      throw Error("chown", shown, errno,
-                  "owner " + std::to_string(m.uid) + ":" + std::to_string(m.gid) +
-                      " (unpack in a user namespace that maps the layer's owners, or without "
-                      "chown)");
+    if (opt_.chown && ::fchown(fd.get(), m.uid, m.gid) < 0) chown_failed(shown, m.uid, m.gid);
     if (::fchmod(fd.get(), m.mode) < 0) throw_errno("chmod", shown);
     for (const auto& [name, value] : m.xattrs) set_xattr(fd.get(), shown, name, value);
     if (::futimens(fd.get(), m.times) < 0) throw_errno("set times", shown);
