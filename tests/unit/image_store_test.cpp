@@ -8,9 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "image/digest.hpp"
 #include "image/store.hpp"
@@ -223,6 +227,37 @@ TEST_F(StoreTest, ReadBlobDetectsCorruption) {
   s.write_blob(d, "good");
   nook::write_file(s.blob_path(d), "evil", O_TRUNC);
   EXPECT_THROW(s.read_blob(d, 100), Error);
+}
+
+TEST_F(StoreTest, OneStoreIsSafeToShareBetweenThreads) {
+  // A pull fetches layers on several threads that publish into one Store
+  // while others look layers and images up; one SQLite connection must not
+  // see two of them at once (the bench hit "database disk image is malformed").
+  Store s(root_);
+  constexpr int kThreads = 6, kLayers = 25;
+  std::atomic<int> failures{0};
+  std::string first_error;
+  std::mutex error_mutex;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        for (int i = 0; i < kLayers; ++i) {
+          LayerRecord rec = add_layer(s, "layer " + std::to_string(t) + "/" + std::to_string(i));
+          if (!s.find_layer(rec.diff_id)) throw Error("a published layer is not found");
+          add_image(s, "config " + std::to_string(t) + "/" + std::to_string(i), {rec},
+                    {"localhost/t" + std::to_string(t) + ":" + std::to_string(i)});
+          s.list_images();
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard g(error_mutex);
+        if (failures++ == 0) first_error = e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0) << first_error;
+  EXPECT_EQ(s.list_images().size(), static_cast<size_t>(kThreads * kLayers));
 }
 
 TEST_F(StoreTest, RelativeRootIsRefused) {

@@ -160,7 +160,7 @@ std::string Store::blob_path(std::string_view digest) const {
 
 std::string Store::layer_path(std::string_view diff_id) const {
   check_digest(diff_id);
-  return root_ + "/layers/" + std::string(diff_id.substr(diff_id.find(':') + 1));
+  return root_ + "/layers/" + digest_hex(diff_id);
 }
 
 bool Store::has_blob(std::string_view digest) const {
@@ -224,12 +224,12 @@ FileLock Store::lock_shared() {
 
 FileLock Store::lock_layer(std::string_view diff_id) {
   check_digest(diff_id);
-  return FileLock::acquire(
-      root_ + "/locks/layer-" + std::string(diff_id.substr(diff_id.find(':') + 1)) + ".lock",
-      FileLock::Mode::exclusive);
+  return FileLock::acquire(root_ + "/locks/layer-" + digest_hex(diff_id) + ".lock",
+                           FileLock::Mode::exclusive);
 }
 
 std::optional<LayerRecord> Store::find_layer(std::string_view diff_id) {
+  std::lock_guard db_lock(db_mutex_);
   auto q = db_.prepare(
       "SELECT diff_id, blob_digest, media_type, compressed_size, size FROM layers "
       "WHERE diff_id = ?1");
@@ -267,6 +267,7 @@ void Store::publish_layer(const std::string& staged_tree, const std::string& sta
     UniqueFd bd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (bd) ::fsync(bd.get());
   }
+  std::lock_guard db_lock(db_mutex_);
   db_.prepare(
          "INSERT OR REPLACE INTO layers(diff_id, blob_digest, media_type, compressed_size, size) "
          "VALUES (?1, ?2, ?3, ?4, ?5)")
@@ -281,6 +282,7 @@ void Store::discard_unrecorded_layer(std::string_view diff_id) {
 }
 
 void Store::record_image(const ImageRecord& image) {
+  std::lock_guard db_lock(db_mutex_);
   db::Transaction tx(db_);
   db_.prepare(
          "INSERT INTO images(id, manifest_digest, manifest_media_type, created, added, size) "
@@ -329,6 +331,7 @@ void Store::record_image(const ImageRecord& image) {
 }
 
 ImageRecord Store::read_image(db::Statement& row) {
+  std::lock_guard db_lock(db_mutex_);
   ImageRecord r;
   r.id = row.text(0);
   r.manifest_digest = row.text(1);
@@ -340,6 +343,7 @@ ImageRecord Store::read_image(db::Statement& row) {
 }
 
 void Store::fill_image_lists(ImageRecord& image) {
+  std::lock_guard db_lock(db_mutex_);
   auto names = db_.prepare("SELECT name FROM image_names WHERE image_id = ?1 ORDER BY position");
   names.bind(1, image.id);
   while (names.step()) image.names.push_back(names.text(0));
@@ -354,6 +358,7 @@ void Store::fill_image_lists(ImageRecord& image) {
 }
 
 std::vector<ImageRecord> Store::list_images() {
+  std::lock_guard db_lock(db_mutex_);
   std::vector<ImageRecord> out;
   auto q = db_.prepare(
       "SELECT id, manifest_digest, manifest_media_type, created, added, size FROM images "
@@ -364,6 +369,7 @@ std::vector<ImageRecord> Store::list_images() {
 }
 
 std::optional<ImageRecord> Store::image(std::string_view id) {
+  std::lock_guard db_lock(db_mutex_);
   auto q = db_.prepare(
       "SELECT id, manifest_digest, manifest_media_type, created, added, size FROM images "
       "WHERE id = ?1");
@@ -375,6 +381,7 @@ std::optional<ImageRecord> Store::image(std::string_view id) {
 }
 
 std::optional<ImageRecord> Store::lookup(std::string_view text) {
+  std::lock_guard db_lock(db_mutex_);
   std::string_view hex = text;
   if (hex.starts_with("sha256:")) hex.remove_prefix(7);
   if (hex.size() == 64 && is_hex(hex)) return image("sha256:" + std::string(hex));
@@ -410,6 +417,7 @@ std::optional<ImageRecord> Store::lookup(std::string_view text) {
 }
 
 std::optional<std::string> Store::find_name(std::string_view text) {
+  std::lock_guard db_lock(db_mutex_);
   Reference ref;
   try {
     ref = parse_reference(text);
@@ -439,23 +447,27 @@ std::optional<std::string> Store::find_name(std::string_view text) {
 }
 
 void Store::add_name(std::string_view id, std::string_view name) {
+  std::lock_guard db_lock(db_mutex_);
   db::Transaction tx(db_);
   db_.prepare(kAddNameSql).bind_all(name, id).run();
   tx.commit();
 }
 
 bool Store::remove_name(std::string_view id, std::string_view name) {
+  std::lock_guard db_lock(db_mutex_);
   db_.prepare("DELETE FROM image_names WHERE image_id = ?1 AND name = ?2").bind_all(id, name).run();
   return db_.changes() > 0;
 }
 
 void Store::remove_image_record(std::string_view id) {
+  std::lock_guard db_lock(db_mutex_);
   db::Transaction tx(db_);
   db_.prepare("DELETE FROM images WHERE id = ?1").bind_all(id).run();
   tx.commit();
 }
 
 std::optional<Store::Collected> Store::collect_garbage() {
+  std::lock_guard db_lock(db_mutex_);
   FileLock lock = FileLock::try_acquire(root_ + "/locks/store.lock", FileLock::Mode::exclusive);
   if (!lock) return std::nullopt;
   Collected c;
@@ -499,6 +511,17 @@ std::optional<Store::Collected> Store::collect_garbage() {
     }
   }
   return c;
+}
+
+void remove_store(const std::string& root) {
+  auto slash = root.rfind('/');
+  if (slash == std::string::npos) throw Error("remove store `" + root + "`: not an absolute path");
+  std::string parent = slash == 0 ? "/" : root.substr(0, slash);
+  std::optional<FileLock> all;
+  // Deleting under a running pull would fail it half-way with confusing errors.
+  if (path_exists(root + "/locks"))
+    all.emplace(FileLock::acquire(root + "/locks/store.lock", FileLock::Mode::exclusive));
+  remove_entry(parent, root.substr(slash + 1));
 }
 
 }  // namespace nook::image

@@ -23,6 +23,7 @@
 // wait for the first instead of downloading it again, and garbage
 // collection only runs when no pull holds the store lock.
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -139,18 +140,25 @@ class Store {
   // user namespace for trees holding files of other ids.
   std::optional<Collected> collect_garbage();
 
-  db::Database& database() { return db_; }
-
  private:
   void ensure_schema();
   ImageRecord read_image(db::Statement& row);
   void fill_image_lists(ImageRecord& image);
 
   std::string root_;
+  // One SQLite connection (opened NOMUTEX) shared by the threads of a pull:
+  // one of them at a time, and a transaction is one caller's alone.
+  // Recursive: lookups call each other.
+  std::recursive_mutex db_mutex_;
   db::Database db_;
 };
 
 // $XDG_DATA_HOME/nook, else ~/.local/share/nook.
 std::string default_store_root();
+
+// Deletes the store at root and everything in it, once running writers
+// (pulls) are done. Layers hold files of subordinate ids: call it inside the
+// storage user namespace.
+void remove_store(const std::string& root);
 
 }  // namespace nook::image
