@@ -9,15 +9,12 @@
 
 #include "cli.hpp"
 #include "format/units.hpp"
+#include "image/digest.hpp"
 #include "image/image_views.hpp"
 #include "image/reference.hpp"
 
 namespace nook::cli {
 namespace {
-
-std::string hex_of(const std::string& digest) {
-  return digest.substr(digest.find(':') + 1);
-}
 
 const std::map<std::string, std::string>& image_headers() {
   static const std::map<std::string, std::string> h = {{"ID", "IMAGE ID"},
@@ -149,14 +146,14 @@ void run_rmi(Context& ctx, const RmiFlags& f) {
       std::string list;
       for (auto& n : img->names) list += (list.empty() ? "" : " ") + n;
       if (!last_error.empty()) print_error(last_error);
-      last_error = "unable to delete image \"" + hex_of(img->id) +
+      last_error = "unable to delete image \"" + image::digest_hex(img->id) +
                    "\" by ID with more than one tag ([" + list + "]): please force removal";
       code = code ? code : kExitError;
       continue;
     }
     for (const std::string& n : img->names) std::printf("Untagged: %s\n", n.c_str());
     store.remove_image_record(img->id);
-    std::printf("Deleted: %s\n", hex_of(img->id).c_str());
+    std::printf("Deleted: %s\n", image::digest_hex(img->id).c_str());
   }
   std::fflush(stdout);
   store.collect_garbage();
@@ -265,7 +262,7 @@ void run_history(Context& ctx, const HistoryFlags& f) {
                     {"CreatedBy", ""},
                     {"Size", "0 B"},
                     {"Comment", ""}});
-  rows[0]["ID"] = f.no_trunc ? img.id : hex_of(img.id).substr(0, 12);
+  rows[0]["ID"] = f.no_trunc ? img.id : image::digest_hex(img.id).substr(0, 12);
   if (f.quiet) {
     for (auto& r : rows) std::printf("%s\n", r["ID"].get<std::string>().c_str());
     return;
@@ -299,7 +296,7 @@ void run_prune(Context& ctx, bool all, bool force, const std::vector<std::string
     auto config = nlohmann::json::parse(store.read_blob(img.id, 4 << 20), nullptr, false);
     if (!filter.matches(img, config)) continue;
     store.remove_image_record(img.id);
-    std::printf("%s\n", hex_of(img.id).c_str());
+    std::printf("%s\n", image::digest_hex(img.id).c_str());
   }
   store.collect_garbage();
 }

@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "image/client_setup.hpp"
+#include "image/digest.hpp"
 #include "image/platform.hpp"
 #include "image/pull.hpp"
 #include "image/registries_conf.hpp"
@@ -68,7 +69,7 @@ void run_pull(Context& ctx, const PullFlags& f) {
   }
   for (const std::string& t : targets) {
     image::PulledImage pulled = image::pull(store, t, conf, options, progress.observer());
-    std::printf("%s\n", pulled.id.substr(pulled.id.find(':') + 1).c_str());
+    std::printf("%s\n", image::digest_hex(pulled.id).c_str());
     std::fflush(stdout);
   }
 }

@@ -14,17 +14,6 @@
 namespace nook::cli {
 namespace {
 
-void remove_path(const std::string& path) {
-  auto slash = path.rfind('/');
-  std::string parent = slash == 0 ? "/" : path.substr(0, slash);
-  UniqueFd dfd(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dfd) {
-    if (errno == ENOENT) return;
-    throw_errno("open", parent);
-  }
-  image::remove_at(dfd.get(), path.substr(slash + 1), path);
-}
-
 void run_reset(Context& ctx, bool force) {
   std::string root = ctx.store_root();
   if (!force && !confirm("WARNING! This will remove:\n        - all images\n        - all build "
@@ -32,14 +21,7 @@ void run_reset(Context& ctx, bool force) {
                          root + "\nAre you sure you want to continue?"))
     return;
   ctx.enter_storage_userns();
-  if (path_exists(root + "/locks")) {
-    // Waits for running pulls: deleting under them would fail them
-    // half-way with confusing errors.
-    FileLock all = FileLock::acquire(root + "/locks/store.lock", FileLock::Mode::exclusive);
-    remove_path(root);
-  } else {
-    remove_path(root);
-  }
+  image::remove_store(root);
 }
 
 // podman unshare: a command in the user namespace nook stores images in,

@@ -53,6 +53,10 @@ class DigestVerifier {
 
 // The algorithm part of a valid digest ("sha256"); throws for an invalid one.
 std::string digest_algorithm(std::string_view digest);
+// The hex part of "algorithm:hex" (the whole text when it has no colon).
+inline std::string digest_hex(std::string_view digest) {
+  return std::string(digest.substr(digest.find(':') + 1));
+}
 // Digest of a whole buffer.
 std::string compute_digest(std::string_view data, std::string_view algorithm = "sha256");
 

@@ -24,10 +24,6 @@ namespace {
 
 constexpr size_t kChunk = 1 << 16;
 
-std::string hex_of(std::string_view digest) {
-  return std::string(digest.substr(digest.find(':') + 1));
-}
-
 UniqueFd open_blob(Store& store, std::string_view digest) {
   return open_fd(store.blob_path(digest), O_RDONLY | O_CLOEXEC);
 }
@@ -110,7 +106,7 @@ void write_docker_archive(Store& store, const std::vector<SaveItem>& items, Arch
     StoredImage s = read_stored_image(store, item.image, std::nullopt);
     DockerArchiveImage entry;
     for (const LayerRecord& l : s.layers) {
-      std::string name = hex_of(l.diff_id) + ".tar";
+      std::string name = digest_hex(l.diff_id) + ".tar";
       entry.layers.push_back(name);
       if (!written.insert(name).second) continue;
       if (observer.blob) observer.blob(l.blob_digest);
@@ -119,7 +115,7 @@ void write_docker_archive(Store& store, const std::vector<SaveItem>& items, Arch
         stream_uncompressed(store, l, write);
       });
     }
-    entry.config = hex_of(s.record.id) + ".json";
+    entry.config = digest_hex(s.record.id) + ".json";
     if (written.insert(entry.config).second) {
       if (observer.config) observer.config(s.record.id);
       sink.add_file(entry.config, s.config_bytes);
@@ -203,7 +199,7 @@ void write_docker_dir(Store& store, const std::vector<SaveItem>& items, ArchiveS
   sink.add_file("version", "Directory Transport Version: 1.1\n");
   std::set<std::string> written;
   for (const LayerRecord& l : s.layers) {
-    std::string name = hex_of(l.blob_digest);
+    std::string name = digest_hex(l.blob_digest);
     if (!written.insert(name).second) continue;
     if (observer.blob) observer.blob(l.blob_digest);
     sink.add_file_stream(name, l.compressed_size, [&](const ArchiveSink::Write& write) {
@@ -211,7 +207,7 @@ void write_docker_dir(Store& store, const std::vector<SaveItem>& items, ArchiveS
     });
   }
   if (observer.config) observer.config(s.record.id);
-  sink.add_file(hex_of(s.record.id), s.config_bytes);
+  sink.add_file(digest_hex(s.record.id), s.config_bytes);
   if (observer.writing_manifest) observer.writing_manifest();
   sink.add_file("manifest.json", s.manifest);
 }

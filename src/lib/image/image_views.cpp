@@ -6,6 +6,7 @@
 #include <set>
 
 #include "format/units.hpp"
+#include "image/digest.hpp"
 #include "image/reference.hpp"
 #include "image/registry_client.hpp"
 #include "sys/error.hpp"
@@ -17,11 +18,6 @@ nlohmann::json stored_config(Store& store, const ImageRecord& image) {
   auto j = nlohmann::json::parse(store.read_blob(image.id, kManifestSizeLimit), nullptr, false);
   if (!j.is_object()) throw Error("stored config of image " + image.id + " is not a JSON object");
   return j;
-}
-
-std::string hex_of(const std::string& digest) {
-  auto c = digest.find(':');
-  return c == std::string::npos ? digest : digest.substr(c + 1);
 }
 
 nlohmann::json member_or(const nlohmann::json& j, const char* key, nlohmann::json fallback) {
@@ -67,7 +63,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
 nlohmann::json inspect_image_json(Store& store, const ImageRecord& image) {
   nlohmann::json config = stored_config(store, image);
   nlohmann::json out = nlohmann::json::object();
-  out["Id"] = hex_of(image.id);
+  out["Id"] = digest_hex(image.id);
   out["Digest"] = image.manifest_digest;
   out["RepoTags"] = image.names;
   out["RepoDigests"] = image.repo_digests;
@@ -148,7 +144,7 @@ bool ImageFilter::matches(const ImageRecord& image, const nlohmann::json& config
     } else if (c.key == "dangling") {
       m = image.names.empty() == (c.value == "true");
     } else if (c.key == "id") {
-      m = hex_of(image.id).starts_with(hex_of(c.value));
+      m = digest_hex(image.id).starts_with(digest_hex(c.value));
     } else if (c.key == "label") {
       const nlohmann::json* labels = nullptr;
       if (auto cc = config.find("config"); cc != config.end() && cc->is_object())
@@ -196,7 +192,7 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
     nlohmann::json labels = nullptr;
     if (auto cc = config.find("config"); cc != config.end() && cc->is_object())
       labels = member_or(*cc, "Labels", nullptr);
-    std::string id = options.no_trunc ? img.id : hex_of(img.id).substr(0, 12);
+    std::string id = options.no_trunc ? img.id : digest_hex(img.id).substr(0, 12);
 
     std::vector<std::pair<std::string, std::string>> names;
     for (const std::string& n : img.names)
@@ -214,7 +210,7 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
       std::string digest = img.manifest_digest;
       nlohmann::json row = {
           {"ID", id},
-          {"Id", hex_of(img.id)},
+          {"Id", digest_hex(img.id)},
           {"Repository", repo},
           {"Tag", tag},
           {"Digest", digest},
