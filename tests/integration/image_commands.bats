@@ -6,6 +6,7 @@
 # bats sets $stderr for run --separate-stderr.
 # shellcheck disable=SC2154
 load helpers
+load image_helpers
 
 setup_file() {
   start_registry
@@ -90,6 +91,49 @@ npull() { n pull --tls-verify=false "$@"; }
   assert_output ""
   run -0 n images --noheading
   refute_line --partial REPOSITORY
+}
+
+@test "images --format json: podman's ImageSummary objects, one per name; --sort size is numeric" {
+  run -0 npull -q "$REGISTRY/busybox:latest"
+  local id=$output digest
+  digest=$(n image inspect --format '{{.Digest}}' "$id")
+  run -0 n tag "$REGISTRY/busybox:latest" localhost/other:1
+  run -0 n images --format json
+  # The keys and their order as podman 4.3 prints them (a non-dangling image).
+  run -0 jq -c '[.[] | keys_unsorted]' <<<"$output"
+  local k='["Id","ParentId","RepoTags","RepoDigests","Size","SharedSize","VirtualSize","Labels","Containers","Names","Digest","History","Created","CreatedAt"]'
+  assert_output "[$k,$k]"
+  run -0 n images --format json
+  run -0 jq -r '.[0] | .Id, (.RepoTags | tostring), (.Size | type), (.Size == .VirtualSize), .Digest,
+    (.Names | join(" ")), (.History | join(" ")), (.RepoDigests | join(" ")), (.Created | type),
+    (.CreatedAt | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\\.[0-9]+)?Z$"))' <<<"$output"
+  assert_output "$id
+null
+number
+true
+$digest
+$REGISTRY/busybox:latest localhost/other:1
+localhost/other:1 $REGISTRY/busybox:latest
+$REGISTRY/busybox@$digest localhost/other@$digest
+number
+true"
+  # {{json .}} is the same array, as in podman 4.3.
+  run -0 n images --format '{{json .}}'
+  run -0 jq -r 'length' <<<"$output"
+  assert_output 2
+  # A dangling image says so.
+  run -0 n untag "$id"
+  run -0 n images --format json
+  run -0 jq -r '.[0].Dangling, (.[0].Names | length)' <<<"$output"
+  assert_output "true
+0"
+  # Sizes sort as numbers (9 kB after 10 MB would be text order).
+  image_from_json "$BATS_TEST_TMPDIR/small" '{"layers":[{"entries":[{"path":"f","data":"x"}]}]}' >/dev/null
+  registry push "$BATS_TEST_TMPDIR/small" small:1 >/dev/null
+  npull -q "$REGISTRY/small:1" >/dev/null
+  run -0 n images --sort size --format '{{.Repository}} {{.Size}}'
+  assert_line --index 0 --regexp "^$REGISTRY/small [0-9.]+ k?B$"
+  assert_line --index 1 --regexp "^<none> [0-9.]+ MB$"
 }
 
 @test "images: malformed --format and --filter get one clear error" {

@@ -24,9 +24,11 @@ const std::map<std::string, std::string> kImageHeaders = {{"ID", "image id"},
                                                           {"CreatedSince", "CREATED"}};
 
 TEST(FormatReport, JsonFormatDetection) {
-  for (const char* yes : {"json", "  json\n", "{{json}}", "{{ json }}", "{{json.}}", "{{ json. }}"})
+  // podman 4.3 prints `images --format '{{json .}}'` as the JSON array too.
+  for (const char* yes : {"json", "  json\n", "{{json}}", "{{ json }}", "{{json.}}", "{{ json. }}",
+                          "{{json .}}", "{{ json . }}"})
     EXPECT_TRUE(is_json_format(yes)) << yes;
-  for (const char* no : {"{{json .}}", "{{ json . }}", "JSON", "json {{.ID}}", "", "{{.ID}}"})
+  for (const char* no : {"JSON", "json {{.ID}}", "", "{{.ID}}", "{{json .ID}}", "{{jsonx}}"})
     EXPECT_FALSE(is_json_format(no)) << no;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli.hpp"
+#include "format/report.hpp"
 #include "format/units.hpp"
 #include "image/digest.hpp"
 #include "image/image_views.hpp"
@@ -46,26 +47,45 @@ void run_images(Context& ctx, const ImagesFlags& f) {
   image::ImageListOptions o;
   o.no_trunc = f.no_trunc;
   o.filters = f.filters;
-  auto rows = image::image_list_rows(ctx.store(), o, std::chrono::system_clock::now());
-  if (f.sort == "repository" || f.sort == "tag" || f.sort == "size" || f.sort == "id") {
-    std::string key = f.sort == "repository" ? "Repository"
-                      : f.sort == "tag"      ? "Tag"
-                      : f.sort == "id"       ? "ID"
-                                             : "Size";
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](auto& a, auto& b) { return a[key].dump() < b[key].dump(); });
-  } else if (f.sort != "created") {
+  auto entries = image::image_list(ctx.store(), o, std::chrono::system_clock::now());
+  // podman's orders: created newest first, the rest ascending.
+  auto by = [&](auto key) {
+    std::stable_sort(entries.begin(), entries.end(),
+                     [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  };
+  auto text = [](const char* field) {
+    return [field](const image::ImageListEntry& e) { return e.row[field].get<std::string>(); };
+  };
+  if (f.sort == "repository") {
+    by(text("Repository"));
+  } else if (f.sort == "tag") {
+    by(text("Tag"));
+  } else if (f.sort == "id") {
+    by(text("ID"));
+  } else if (f.sort == "size") {
+    by([](const image::ImageListEntry& e) { return e.size; });
+  } else if (f.sort == "created") {
+    by([](const image::ImageListEntry& e) { return -e.created; });
+  } else {
     throw Error("\"" + f.sort +
                 "\" is not a valid field for sorting: created, id, repository, size, tag");
   }
   if (f.quiet) {
     std::set<std::string> seen;
-    for (auto& r : rows) {
-      std::string id = r["ID"];
+    for (auto& e : entries) {
+      std::string id = e.row["ID"];
       if (seen.insert(id).second) std::printf("%s\n", id.c_str());
     }
     return;
   }
+  if (format::is_json_format(f.format)) {
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (auto& e : entries) all.push_back(std::move(e.summary));
+    std::printf("%s\n", all.dump(4, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return;
+  }
+  std::vector<nlohmann::json> rows;
+  for (auto& e : entries) rows.push_back(std::move(e.row));
   std::string def =
       f.digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
                 : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}";

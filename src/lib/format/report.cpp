@@ -86,7 +86,10 @@ bool is_json_format(std::string_view format) {
   if (s == "json") return true;
   if (s.size() < 4 || s.substr(0, 2) != "{{" || s.substr(s.size() - 2) != "}}") return false;
   std::string_view inner = trim(s.substr(2, s.size() - 4));
-  return inner == "json" || inner == "json.";
+  if (!inner.starts_with("json")) return false;
+  // podman's pattern: {{ json }}, {{json.}}, {{ json . }}
+  std::string_view rest = trim(inner.substr(4));
+  return rest.empty() || rest == ".";
 }
 
 bool is_table_format(std::string_view format) {

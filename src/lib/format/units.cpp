@@ -95,12 +95,14 @@ bool parse_rfc3339(const std::string& text, int64_t& seconds_out, int64_t& nanos
   return true;
 }
 
-std::string go_time_string(int64_t seconds, int64_t nanos) {
+namespace {
+// "2024-01-02<sep>15:04:05[.fraction without trailing zeros]" in UTC.
+std::string utc_time(int64_t seconds, int64_t nanos, const char* date_time_format) {
   time_t t = static_cast<time_t>(seconds);
   struct tm tm;
   ::gmtime_r(&t, &tm);
   char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  std::strftime(buf, sizeof buf, date_time_format, &tm);
   std::string out = buf;
   if (nanos > 0) {
     char frac[32];
@@ -109,7 +111,16 @@ std::string go_time_string(int64_t seconds, int64_t nanos) {
     while (f.back() == '0') f.pop_back();
     out += f;
   }
-  return out + " +0000 UTC";
+  return out;
+}
+}  // namespace
+
+std::string go_time_string(int64_t seconds, int64_t nanos) {
+  return utc_time(seconds, nanos, "%Y-%m-%d %H:%M:%S") + " +0000 UTC";
+}
+
+std::string rfc3339_string(int64_t seconds, int64_t nanos) {
+  return utc_time(seconds, nanos, "%Y-%m-%dT%H:%M:%S") + "Z";
 }
 
 }  // namespace nook::format

@@ -22,4 +22,7 @@ bool parse_rfc3339(const std::string& text, int64_t& seconds_out, int64_t& nanos
 // "2024-01-02 15:04:05.999999999 +0000 UTC", Go's time.Time String().
 std::string go_time_string(int64_t seconds, int64_t nanos);
 
+// "2024-01-02T15:04:05.999999999Z", Go's time.RFC3339Nano in UTC.
+std::string rfc3339_string(int64_t seconds, int64_t nanos);
+
 }  // namespace nook::format

@@ -66,7 +66,7 @@ nlohmann::json inspect_image_json(Store& store, const ImageRecord& image) {
   out["Id"] = digest_hex(image.id);
   out["Digest"] = image.manifest_digest;
   out["RepoTags"] = image.names;
-  out["RepoDigests"] = image.repo_digests;
+  out["RepoDigests"] = repo_digests_of(image);
   out["Parent"] = "";
   out["Comment"] = member_or(config, "comment", "");
   out["Created"] = member_or(config, "created", "");
@@ -167,8 +167,25 @@ bool ImageFilter::matches(const ImageRecord& image, const nlohmann::json& config
   return true;
 }
 
-std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions& options,
-                                            std::chrono::system_clock::time_point now) {
+std::vector<std::string> repo_digests_of(const ImageRecord& image) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string d) {
+    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(std::move(d));
+  };
+  if (!image.manifest_digest.empty())
+    for (const std::string& n : image.names) {
+      try {
+        add(parse_reference(n).repository() + "@" + image.manifest_digest);
+      } catch (const Error&) {
+        // A stored name that no longer parses: its digest is simply not shown.
+      }
+    }
+  for (const std::string& d : image.repo_digests) add(d);
+  return out;
+}
+
+std::vector<ImageListEntry> image_list(Store& store, const ImageListOptions& options,
+                                       std::chrono::system_clock::time_point now) {
   ImageFilter filter(store, options.filters);
   std::vector<ImageRecord> images = store.list_images();
   // How many images use each layer, for SharedSize / UniqueSize.
@@ -178,7 +195,7 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
       layer_users[l]++;
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
 
-  std::vector<nlohmann::json> rows;
+  std::vector<ImageListEntry> entries;
   for (const ImageRecord& img : images) {
     nlohmann::json config = stored_config(store, img);
     if (!filter.matches(img, config)) continue;
@@ -193,6 +210,26 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
     if (auto cc = config.find("config"); cc != config.end() && cc->is_object())
       labels = member_or(*cc, "Labels", nullptr);
     std::string id = options.no_trunc ? img.id : digest_hex(img.id).substr(0, 12);
+    std::vector<std::string> repo_digests = repo_digests_of(img);
+    // podman's NamesHistory: the most recent name first.
+    std::vector<std::string> history(img.names.rbegin(), img.names.rend());
+
+    nlohmann::ordered_json summary = nlohmann::ordered_json::object();
+    summary["Id"] = digest_hex(img.id);
+    summary["ParentId"] = "";
+    summary["RepoTags"] = nullptr;
+    summary["RepoDigests"] = repo_digests;
+    summary["Size"] = img.size;
+    summary["SharedSize"] = shared;
+    summary["VirtualSize"] = img.size;
+    summary["Labels"] = nlohmann::ordered_json::parse(labels.dump());
+    summary["Containers"] = 0;
+    if (img.names.empty()) summary["Dangling"] = true;
+    summary["Names"] = img.names;
+    summary["Digest"] = img.manifest_digest;
+    summary["History"] = history;
+    summary["Created"] = secs;
+    summary["CreatedAt"] = format::rfc3339_string(secs, nanos);
 
     std::vector<std::pair<std::string, std::string>> names;
     for (const std::string& n : img.names)
@@ -207,14 +244,13 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
       }
     }
     for (const auto& [repo, tag] : names) {
-      std::string digest = img.manifest_digest;
       nlohmann::json row = {
           {"ID", id},
           {"Id", digest_hex(img.id)},
           {"Repository", repo},
           {"Tag", tag},
-          {"Digest", digest},
-          {"Digests", img.repo_digests},
+          {"Digest", img.manifest_digest},
+          {"Digests", repo_digests},
           {"Created", since},
           {"CreatedSince", since},
           {"CreatedAt", format::go_time_string(secs, nanos)},
@@ -228,12 +264,12 @@ std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions
           {"ReadOnly", false},
           {"Dangling", img.names.empty()},
           {"Names", img.names},
-          {"History", img.names},
+          {"History", history},
       };
-      rows.push_back(std::move(row));
+      entries.push_back({std::move(row), summary, img.size, secs});
     }
   }
-  return rows;
+  return entries;
 }
 
 }  // namespace nook::image

@@ -42,13 +42,28 @@ struct ImageListOptions {
   std::vector<std::string> filters;
 };
 
-// One row per name (an image without names: one "<none>" row), newest
-// first, each a JSON object with podman's `images --format` fields:
-// ID, Repository, Tag, Digest, Created (since, human), CreatedAt,
-// CreatedSince, Size, VirtualSize, SharedSize, UniqueSize, Labels,
-// Containers, ReadOnly, Dangling, Names, Digests, History.
-std::vector<nlohmann::json> image_list_rows(Store& store, const ImageListOptions& options,
-                                            std::chrono::system_clock::time_point now);
+// One listing entry per name (an image without names: one "<none>" entry),
+// newest first, in the two shapes podman prints:
+//  - row: the fields `images --format TEMPLATE` sees: ID, Repository, Tag,
+//    Digest, Created (since, human), CreatedAt, CreatedSince, Size,
+//    VirtualSize, SharedSize, UniqueSize (human), Labels, Containers,
+//    ReadOnly, Dangling, Names, Digests, History;
+//  - summary: `images --format json`'s object (libpod's ImageSummary: Id,
+//    ParentId, RepoTags, RepoDigests, Size, SharedSize, VirtualSize in bytes,
+//    Labels, Containers, Names, Digest, History, Created in Unix seconds,
+//    CreatedAt RFC 3339), one per entry as podman 4 prints it.
+struct ImageListEntry {
+  nlohmann::json row;
+  nlohmann::ordered_json summary;  // in podman's key order
+  int64_t size = 0;                // bytes, for --sort size
+  int64_t created = 0;             // Unix seconds, for --sort created
+};
+std::vector<ImageListEntry> image_list(Store& store, const ImageListOptions& options,
+                                       std::chrono::system_clock::time_point now);
+
+// podman's RepoDigests: REPOSITORY@DIGEST for each name's repository, then
+// the ones recorded at pull that no name covers any more.
+std::vector<std::string> repo_digests_of(const ImageRecord& image);
 
 // Glob match with '*' and '?' (podman's reference filter semantics).
 bool glob_match(std::string_view pattern, std::string_view text);

@@ -455,8 +455,35 @@ void Store::add_name(std::string_view id, std::string_view name) {
 
 bool Store::remove_name(std::string_view id, std::string_view name) {
   std::lock_guard db_lock(db_mutex_);
+  db::Transaction tx(db_);
   db_.prepare("DELETE FROM image_names WHERE image_id = ?1 AND name = ?2").bind_all(id, name).run();
-  return db_.changes() > 0;
+  if (db_.changes() == 0) return false;
+  // podman derives repo digests from names: the last name of a repository
+  // takes that repository's digest with it.
+  std::string repo;
+  try {
+    repo = parse_reference(name).repository();
+  } catch (const Error&) {
+    tx.commit();
+    return true;
+  }
+  bool still_named = false;
+  auto names = db_.prepare("SELECT name FROM image_names WHERE image_id = ?1");
+  names.bind(1, id);
+  while (!still_named && names.step()) {
+    try {
+      still_named = parse_reference(names.text(0)).repository() == repo;
+    } catch (const Error&) {
+    }
+  }
+  if (!still_named)
+    db_.prepare(
+           "DELETE FROM image_digests WHERE image_id = ?1 AND "
+           "substr(repo_digest, 1, length(?2) + 1) = ?2 || '@'")
+        .bind_all(id, repo)
+        .run();
+  tx.commit();
+  return true;
 }
 
 void Store::remove_image_record(std::string_view id) {
