@@ -136,6 +136,40 @@ true"
   assert_line --index 1 --regexp "^<none> [0-9.]+ MB$"
 }
 
+@test "short names: search registries in order, aliases, short-name-mode = enforcing" {
+  local conf=$BATS_TEST_TMPDIR/registries.conf
+  # Not "busybox": /etc/containers/registries.conf.d/shortnames.conf aliases
+  # that one to docker.io, for nook as for podman.
+  registry push "$(busybox_image)" nookbox:latest >/dev/null
+  registry push "$(busybox_image)" nookbox:1.36 >/dev/null
+  # Nothing listens on port 1: the first search registry fails, the second has it.
+  cat >"$conf" <<EOF
+unqualified-search-registries = ["127.0.0.1:1", "$REGISTRY"]
+[aliases]
+"bb" = "$REGISTRY/busybox"
+EOF
+  run -0 --separate-stderr env CONTAINERS_REGISTRIES_CONF="$conf" "$NOOK" --root "$STORE" \
+    pull --tls-verify=false nookbox
+  [[ $stderr == *"Trying to pull 127.0.0.1:1/nookbox:latest..."* ]]
+  [[ $stderr == *"Trying to pull $REGISTRY/nookbox:latest..."* ]]
+  run -0 n image exists "$REGISTRY/nookbox:latest"
+  # An alias is the only candidate, the tag kept from what was typed.
+  run --separate-stderr env CONTAINERS_REGISTRIES_CONF="$conf" "$NOOK" --root "$STORE" \
+    pull --tls-verify=false bb:latest
+  [[ $stderr == "Trying to pull $REGISTRY/busybox:latest..."* ]]
+  [[ $stderr != *127.0.0.1:1* ]]
+  # enforcing, two search registries, no terminal: podman's refusal, nothing tried.
+  printf 'short-name-mode = "enforcing"\n' | cat - "$conf" >"$conf.enforcing"
+  run -125 --separate-stderr env CONTAINERS_REGISTRIES_CONF="$conf.enforcing" "$NOOK" \
+    --root "$STORE" pull --tls-verify=false nookbox:1.36
+  assert_output ""
+  [ "$stderr" = "Error: short-name resolution enforced but cannot prompt without a TTY" ]
+  run -1 n image exists "$REGISTRY/nookbox:1.36"
+  # ... but an alias is not ambiguous.
+  run -0 env CONTAINERS_REGISTRIES_CONF="$conf.enforcing" "$NOOK" --root "$STORE" \
+    pull -q --tls-verify=false bb
+}
+
 @test "images: malformed --format and --filter get one clear error" {
   npull -q "$REGISTRY/busybox" >/dev/null
   run -125 n images --format '{{.Repository'

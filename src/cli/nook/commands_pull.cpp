@@ -48,6 +48,7 @@ void run_pull(Context& ctx, const PullFlags& f) {
   options.authfile = f.authfile;
   options.client.cert_dir = f.cert_dir;
   options.client.tls_verify = f.tls_verify;
+  options.terminal = ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
   image::RegistriesConf conf = image::load_registries_conf();
   for (const std::string& w : conf.warnings) print_warning(w);
 

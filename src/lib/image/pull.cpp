@@ -82,11 +82,15 @@ Resolved resolve_manifest(RegistryClient& client, const Reference& source,
 
 }  // namespace
 
-std::vector<Reference> pull_candidates(std::string_view text, const RegistriesConf& conf) {
+std::vector<Reference> pull_candidates(std::string_view text, const RegistriesConf& conf,
+                                       bool terminal) {
   if (!is_short_name(text)) return {parse_reference(text)};
   parse_reference(text);  // the error for an invalid name comes first
   std::vector<Reference> out;
   for (const ShortNameCandidate& c : conf.resolve_short_name(text)) out.push_back(c.reference);
+  // Several search registries and no alias: ambiguous. podman's words.
+  if (out.size() > 1 && conf.short_name_mode == ShortNameMode::enforcing && !terminal)
+    throw Error("short-name resolution enforced but cannot prompt without a TTY");
   if (out.empty())
     throw Error("short-name \"" + std::string(text) +
                 "\" did not resolve to an alias and no unqualified-search registries are "
@@ -183,7 +187,7 @@ PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesC
 
 PulledImage pull(Store& store, std::string_view text, const RegistriesConf& conf,
                  const PullOptions& options, const PullObserver& observer) {
-  std::vector<Reference> candidates = pull_candidates(text, conf);
+  std::vector<Reference> candidates = pull_candidates(text, conf, options.terminal);
   if (candidates.size() == 1) {
     if (observer.trying) observer.trying(candidates[0]);
     return pull_reference(store, candidates[0], conf, options, observer);

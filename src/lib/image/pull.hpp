@@ -43,6 +43,10 @@ struct PullOptions {
   int parallel_layers = 3;
   // false when files of other ids cannot be made (no subordinate ids).
   bool chown = true;
+  // stdin and stdout are a terminal. short-name-mode = "enforcing" refuses
+  // an ambiguous short name without one, as podman does. (With one, podman
+  // asks which registry to use; nook tries them in order instead.)
+  bool terminal = false;
 };
 
 struct PulledImage {
@@ -58,7 +62,8 @@ PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesC
 // it is fully qualified, else its alias or one per search registry.
 // Throws Error for an invalid reference, or a short name with no search
 // registries configured (podman's message).
-std::vector<Reference> pull_candidates(std::string_view text, const RegistriesConf& conf);
+std::vector<Reference> pull_candidates(std::string_view text, const RegistriesConf& conf,
+                                       bool terminal = false);
 
 // Tries each candidate in turn (podman's "Trying to pull ..."); the first
 // that works wins. The error names every candidate's failure.
