@@ -389,7 +389,14 @@ TEST_F(LayerUnpack, Xattrs) {
   f.xattrs = {{"user.color", "blue"}, {"user.overlay.redirect", "/etc"}};
   Entry d = dir("d");
   d.xattrs = {{"user.dir", "yes"}};
-  std::vector<Entry> entries{f, d};
+  // Linux keeps user.* off symlinks and special files: counted as skipped.
+  Entry l = symlink("l", "f");
+  l.xattrs = {{"user.link", "1"}};
+  Entry fifo;
+  fifo.path = "fifo";
+  fifo.type = AE_IFIFO;
+  fifo.xattrs = {{"user.fifo", "1"}, {"user.more", "2"}};
+  std::vector<Entry> entries{f, d, l, fifo};
   if (is_root()) {
     // A v2 file capability: cap_net_raw permitted+effective.
     std::string cap(
@@ -404,7 +411,8 @@ TEST_F(LayerUnpack, Xattrs) {
   EXPECT_EQ(xattr("d", "user.dir"), "yes");
   // overlay.* from a layer would steer the overlay mount: never applied.
   EXPECT_EQ(xattr("f", "user.overlay.redirect"), "<none>");
-  EXPECT_EQ(res.skipped_xattrs, 1u) << xattr("ping", "security.capability");
+  EXPECT_EQ(res.skipped_xattrs, 4u) << xattr("ping", "security.capability");
+  EXPECT_EQ(xattr("l", "user.link"), "<none>");
   EXPECT_EQ(lst("f").st_mode & 07777, 04755u);
   if (is_root()) {
     EXPECT_NE(xattr("ping", "security.capability"), "<none>");
