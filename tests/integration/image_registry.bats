@@ -5,6 +5,7 @@
 # same auth.json and pulls what nook pushed.
 
 load helpers
+load image_helpers
 load registry_helpers
 # shellcheck disable=SC2016 # jq programs and a bcrypt hash belong in single quotes
 
@@ -119,6 +120,30 @@ Writing manifest to image destination" ]
   assert_output "$BUSYBOX_DIGEST"
   # By digest: accepted when it is the manifest's.
   run -0 npush "$id" "$REGISTRY/again/bb@$BUSYBOX_DIGEST"
+}
+
+@test "a several-layer image pushed to another registry: every layer uploaded, pulled back identical" {
+  # Four layers of random bytes, so nothing is shared with busybox.
+  local spec='{"layers":[' i
+  for i in 1 2 3 4; do
+    [ "$i" = 1 ] || spec+=','
+    spec+="{\"entries\":[{\"path\":\"l$i\",\"size\":$((200000 * i)),\"fill\":\"random\"}]}"
+  done
+  spec+=']}'
+  image_from_json "$BATS_TEST_TMPDIR/multi" "$spec" >/dev/null
+  registry push "$BATS_TEST_TMPDIR/multi" multi:1 >/dev/null
+  run -0 npull "$REGISTRY/multi:1"
+  local id=$output
+  # No mount across registries: all four are uploaded (3 at a time).
+  run --separate-stderr npush --creds tester:s3cret "$REGISTRY/multi:1" "$AUTH_REGISTRY/multi/app:1"
+  assert_success
+  [ "$(grep -c '^Copying blob [0-9a-f]\{12\} done$' <<<"$stderr")" = 4 ]
+  [ "$(grep -c '^Copying config' <<<"$stderr")" = 1 ]
+  [ "$(tail -1 <<<"$stderr")" = "Writing manifest to image destination" ]
+  run -0 n2 pull -q --tls-verify=false --creds tester:s3cret "$AUTH_REGISTRY/multi/app:1"
+  assert_output "$id"
+  run -0 n2 image inspect --format '{{len .RootFS.Layers}}' "$id"
+  assert_output 4
 }
 
 @test "push --format v2s2: a Docker manifest of the same blobs, pulled back as the same image" {

@@ -1,14 +1,12 @@
 #include "image/pull.hpp"
 
-#include <atomic>
 #include <ctime>
-#include <mutex>
-#include <thread>
 
 #include "image/client_setup.hpp"
 #include "image/image_config.hpp"
 #include "image/platform.hpp"
 #include "sys/error.hpp"
+#include "sys/parallel.hpp"
 
 namespace nook::image {
 namespace {
@@ -18,37 +16,6 @@ const std::vector<std::string>& accepted_manifest_types() {
       std::string(media_type::oci_manifest), std::string(media_type::docker_manifest),
       std::string(media_type::oci_index), std::string(media_type::docker_manifest_list)};
   return types;
-}
-
-// Runs fn(i) for i in [0, n) on up to `parallel` threads; the first
-// exception is rethrown after all threads stopped, and no new item starts
-// once one failed.
-template <typename Fn>
-void for_each_parallel(size_t n, int parallel, Fn&& fn) {
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  std::exception_ptr first;
-  auto worker = [&] {
-    for (;;) {
-      if (failed) return;
-      size_t i = next++;
-      if (i >= n) return;
-      try {
-        fn(i);
-      } catch (...) {
-        std::lock_guard g(mu);
-        if (!first) first = std::current_exception();
-        failed = true;
-      }
-    }
-  };
-  size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, parallel)));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (first) std::rethrow_exception(first);
 }
 
 struct Resolved {

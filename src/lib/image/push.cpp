@@ -10,6 +10,7 @@
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/file.hpp"
+#include "sys/parallel.hpp"
 
 namespace nook::image {
 namespace {
@@ -178,10 +179,12 @@ PushResult push_image(Store& store, std::string_view text, const Reference& dest
   };
 
   if (observer.started) observer.started();
-  for (const Descriptor& layer : parsed.layers) {
-    BlobPushOutcome outcome = push_blob(layer);
-    if (observer.layer_done) observer.layer_done(layer, outcome);
-  }
+  // As podman: several layers at once; the observer hears of each as it
+  // ends, in whatever order that is.
+  for_each_parallel(parsed.layers.size(), options.parallel_blobs, [&](size_t i) {
+    BlobPushOutcome outcome = push_blob(parsed.layers[i]);
+    if (observer.layer_done) observer.layer_done(parsed.layers[i], outcome);
+  });
   BlobPushOutcome config_outcome = push_blob(parsed.config);
   if (observer.config_done) observer.config_done(parsed.config, config_outcome);
 

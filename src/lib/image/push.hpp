@@ -39,6 +39,7 @@ enum class BlobPushOutcome {
 
 // What happens during a push, for a progress display. Called from the
 // pushing thread, in order.
+// blob_progress and layer_done come from the upload threads, several at once.
 struct PushObserver {
   // Before the first blob ("Getting image source signatures").
   std::function<void()> started;
@@ -53,6 +54,7 @@ struct PushOptions {
   std::string authfile;                    // --authfile
   std::optional<Credentials> credentials;  // --creds
   ManifestFormat format = ManifestFormat::source;
+  int parallel_blobs = 3;  // layers checked, mounted or uploaded at once
 };
 
 struct PushResult {
