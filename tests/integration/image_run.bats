@@ -139,3 +139,32 @@ doomed-gone"
   run -0 n image inspect --format '{{.Config.User}} {{.Config.WorkingDir}} {{json .Config.Entrypoint}} {{.Labels.purpose}} {{len .RootFS.Layers}}' "$REGISTRY/app"
   assert_output '27:27 /home/test ["/bin/sh"] test 3'
 }
+
+@test "fuse-overlayfs stacks the same layers to the same tree (whiteouts, opaque dirs, owners)" {
+  command -v fuse-overlayfs >/dev/null || skip "fuse-overlayfs is not installed"
+  [ -r /dev/fuse ] && [ -w /dev/fuse ] || skip "/dev/fuse is not open to users (scripts/setup-test-user.sh opens it)"
+  run -0 n pull -q --tls-verify=false "$REGISTRY/app:latest"
+  bundle_from_image "$REGISTRY/app" "$BATS_TEST_TMPDIR/bundle"
+  mkdir -p "$BATS_TEST_TMPDIR/upper" "$BATS_TEST_TMPDIR/work"
+  run -0 n unshare unshare -m sh -c '
+    set -e
+    # (Debian 12'"'"'s fuse-overlayfs notes an ignored "lazytime" on stderr.)
+    fuse-overlayfs -o "lowerdir=$(cat "$1/lower"),upperdir=$2/upper,workdir=$2/work" \
+      "$1/rootfs" 2>"$2/fuse.log" || { cat "$2/fuse.log" >&2; exit 1; }
+    trap "fusermount3 -u \"$1/rootfs\"" EXIT
+    ls -A "$1/rootfs/opt/old"
+    test ! -e "$1/rootfs/etc/doomed" && echo doomed-gone
+    stat -c "%u:%g" "$1/rootfs/home/test/hello"
+    # Writes land in the upper dir; the lower layers stay as stored.
+    echo new >"$1/rootfs/etc/added"
+    rm "$1/rootfs/opt/old/fresh"
+    test -e "$2/upper/etc/added" && echo upper-written' _ \
+    "$BATS_TEST_TMPDIR/bundle" "$BATS_TEST_TMPDIR"
+  assert_output "fresh
+doomed-gone
+27:27
+upper-written"
+  local top
+  top=$(n image inspect --format '{{index .RootFS.Layers 2}}' "$REGISTRY/app")
+  run -0 test -e "$STORE/layers/${top#sha256:}/opt/old/fresh"
+}

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sys/error.hpp"
+#include "sys/file.hpp"
 #include "sys/fd.hpp"
 #include "sys/path_in_root.hpp"
 
@@ -17,33 +18,12 @@ namespace nook::image {
 namespace {
 
 // Names of a directory's children, read before any of them is removed.
-std::vector<std::string> list_dir(int dir_fd, const std::string& shown) {
-  int dup = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dup < 0) throw_errno("open directory", shown);
-  DIR* d = ::fdopendir(dup);
-  if (!d) {
-    int e = errno;
-    ::close(dup);
-    throw_errno("read directory", shown, e);
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* de = ::readdir(d)) {
-    std::string_view n = de->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  int e = errno;
-  ::closedir(d);
-  if (e != 0) throw_errno("read directory", shown, e);
-  return names;
-}
-
 std::string child_path(const std::string& rel, const std::string& name) {
   return rel.empty() ? name : rel + "/" + name;
 }
 
 void remove_dir_contents(int dir_fd, const std::string& shown) {
-  for (const auto& n : list_dir(dir_fd, shown)) remove_at(dir_fd, n, shown + "/" + n);
+  for (const auto& n : list_dir_at(dir_fd, shown)) remove_at(dir_fd, n, shown + "/" + n);
 }
 
 }  // namespace
@@ -109,7 +89,7 @@ void mark_overlay_opaque(int dir_fd, const std::string& shown) {
 void clear_opaque_dir(int dir_fd, const std::string& rel,
                       const std::function<bool(const std::string&)>& in_layer) {
   std::string shown = "/" + rel;
-  for (const auto& n : list_dir(dir_fd, shown)) {
+  for (const auto& n : list_dir_at(dir_fd, shown)) {
     std::string path = child_path(rel, n);
     if (!in_layer(path)) {
       remove_at(dir_fd, n, "/" + path);

@@ -1,5 +1,6 @@
 #include "sys/file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,5 +81,27 @@ void remove_tree(const std::string& path) {
   std::filesystem::remove_all(path, ec);
   if (ec && ec.value() != ENOENT) throw Error("remove", path, ec.value());
 }
+
+std::vector<std::string> list_dir_at(int dir_fd, const std::string& shown) {
+  int dup = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dup < 0) throw_errno("open directory", shown);
+  DIR* d = ::fdopendir(dup);
+  if (!d) {
+    int e = errno;
+    ::close(dup);
+    throw_errno("read directory", shown, e);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* de = ::readdir(d)) {
+    std::string_view n = de->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  int e = errno;
+  ::closedir(d);
+  if (e != 0) throw_errno("read directory", shown, e);
+  return names;
+}
+
 
 }  // namespace nook

@@ -1,6 +1,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sys/fd.hpp"
 
@@ -21,6 +22,9 @@ bool path_exists(const std::string& path);
 UniqueFd open_fd(const std::string& path, int flags, int mode = 0);
 // Writes all of data to fd, retrying short writes and EINTR.
 void write_all(int fd, std::string_view data, const std::string& what);
+// The names in the open directory dir_fd, without "." and ".." (the fd's
+// own offset is untouched). `shown` names it in errors.
+std::vector<std::string> list_dir_at(int dir_fd, const std::string& shown);
 // Removes a directory tree; missing is fine.
 void remove_tree(const std::string& path);
 
