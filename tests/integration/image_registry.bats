@@ -245,6 +245,35 @@ Existing credentials are valid. Already logged in to $AUTH_REGISTRY"
   assert_output '{}'
 }
 
+@test "a docker credential helper named in ~/.docker/config.json serves push and pull" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output home=$BATS_TEST_TMPDIR/home bin=$BATS_TEST_TMPDIR/bin
+  mkdir -p "$home/.docker" "$bin" "$BATS_TEST_TMPDIR/run"
+  # The helper docker or podman would run: the registry on stdin, JSON out.
+  cat >"$bin/docker-credential-nooktest" <<EOF
+#!/bin/sh
+[ "\$1" = get ] || exit 2
+read -r server
+[ "\$server" = "$AUTH_REGISTRY" ] || { echo "credentials not found in native keychain"; exit 1; }
+printf '{"ServerURL":"%s","Username":"tester","Secret":"s3cret"}' "\$server"
+EOF
+  chmod +x "$bin/docker-credential-nooktest"
+  printf '{"credHelpers": {"%s": "nooktest"}}\n' "$AUTH_REGISTRY" >"$home/.docker/config.json"
+  local env=(env HOME="$home" XDG_CONFIG_HOME= XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
+    DOCKER_CONFIG= REGISTRY_AUTH_FILE= PATH="$bin:$PATH")
+  run -0 "${env[@]}" "$NOOK" --root "$STORE" push -q --tls-verify=false "$id" "$AUTH_REGISTRY/helper/bb:1"
+  run -0 served_digest "$AUTH_REGISTRY" helper/bb:1 tester:s3cret
+  assert_output "$BUSYBOX_DIGEST"
+  run -0 "${env[@]}" "$NOOK" --root "$BATS_TEST_TMPDIR/store2" pull -q --tls-verify=false \
+    "$AUTH_REGISTRY/helper/bb:1"
+  assert_output "$id"
+  # A helper that fails says so in one line; nothing is pushed.
+  printf '#!/bin/sh\necho "the keyring is locked" >&2\nexit 3\n' >"$bin/docker-credential-nooktest"
+  run -125 --separate-stderr "${env[@]}" "$NOOK" --root "$STORE" push -q --tls-verify=false "$id" \
+    "$AUTH_REGISTRY/helper/bb:2"
+  [ "$stderr" = "Error: docker-credential-nooktest get $AUTH_REGISTRY failed (exit 3): the keyring is locked" ]
+}
+
 @test "login: the password is read from a terminal without echo" {
   run -0 script -qec "$NOOK login --authfile $AUTHFILE --tls-verify=false $AUTH_REGISTRY" /dev/null \
     < <(sleep 1; printf 'tester\n'; sleep 1; printf 's3cret\n'; sleep 2)

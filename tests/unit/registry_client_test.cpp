@@ -376,7 +376,7 @@ TEST_F(RealRegistry, BasicAuth) {
 // --- a fake registry for the protocol cases
 
 struct FakeRequest {
-  std::string method, target, authorization, range;
+  std::string method, target, authorization, range, content_type, body;
 };
 struct FakeResponse {
   std::string head;  // status line and headers, without the final CRLF
@@ -436,6 +436,18 @@ class FakeServer {
       };
       r.authorization = header("Authorization");
       r.range = header("Range");
+      r.content_type = header("Content-Type");
+      std::string length = header("Content-Length");
+      size_t body_at = in.find("\r\n\r\n") + 4;
+      if (!length.empty()) {
+        size_t want = std::stoul(length);
+        while (in.size() - body_at < want) {
+          ssize_t n = read(c.get(), buf, sizeof buf);
+          if (n <= 0) break;
+          in.append(buf, n);
+        }
+        r.body = in.substr(body_at, want);
+      }
       FakeResponse resp = handler_(r);
       std::string out = resp.head + "\r\nContent-Length: " + std::to_string(resp.body.size()) +
                         "\r\nConnection: close\r\n\r\n" + resp.body;
@@ -503,6 +515,78 @@ TEST(FakeRegistry, BearerTokenFlowAndCache) {
   anonymous.fetch_manifest(image_ref(host + "/app/web:v1"));
   EXPECT_EQ(token_auth, "");
   EXPECT_EQ(token_requests, 2);
+}
+
+TEST(FakeRegistry, AnIdentityTokenIsExchangedForAnAccessToken) {
+  // docker's and podman's OAuth2 flow: POST the refresh token to the realm.
+  const std::string manifest = R"({"schemaVersion":2})";
+  std::string host, posted, content_type;
+  int token_requests = 0;
+  FakeServer server([&](const FakeRequest& r) -> FakeResponse {
+    if (r.target == "/token") {
+      ++token_requests;
+      if (r.method != "POST") return {"HTTP/1.1 405 Method Not Allowed", ""};
+      posted = r.body;
+      content_type = r.content_type;
+      if (r.body.find("refresh_token=refresh%2Fme%3D") == std::string::npos)
+        return {"HTTP/1.1 401 Unauthorized", R"({"error":"invalid_grant"})"};
+      return {"HTTP/1.1 200 OK\r\nContent-Type: application/json",
+              R"({"access_token":"from-refresh","expires_in":300,"refresh_token":"next"})"};
+    }
+    if (r.authorization != "Bearer from-refresh")
+      return {"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://" + host +
+                  "/token\",service=\"fake registry\",scope=\"repository:app/web:pull\"",
+              ""};
+    return {"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json",
+            manifest};
+  });
+  host = server.host();
+  ClientOptions o = fake_options();
+  std::string token = "refresh/me=";
+  o.credentials = [&token](std::string_view, std::string_view) {
+    Credentials c;
+    c.identity_token = token;
+    c.file = "/x/auth.json";
+    return std::optional<Credentials>(c);
+  };
+  RegistryClient client(o);
+  EXPECT_EQ(client.fetch_manifest(image_ref(host + "/app/web:v1")).bytes, manifest);
+  EXPECT_EQ(content_type, "application/x-www-form-urlencoded");
+  EXPECT_EQ(posted,
+            "grant_type=refresh_token&client_id=nook&refresh_token=refresh%2Fme%3D&service=fake%"
+            "20registry&scope=repository%3Aapp%2Fweb%3Apull");
+  EXPECT_EQ(token_requests, 1);
+
+  // A refused refresh token is a clear error, not a retry loop.
+  token = "stale";
+  RegistryClient stale(o);
+  try {
+    stale.fetch_manifest(image_ref(host + "/app/web:v1"));
+    FAIL() << "a refused identity token was accepted";
+  } catch (const nook::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("refused the credentials"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("stale"), std::string::npos) << "secret in the message";
+  }
+}
+
+TEST(FakeRegistry, AnIdentityTokenCannotAnswerBasicAuth) {
+  FakeServer server([&](const FakeRequest&) -> FakeResponse {
+    return {"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"", ""};
+  });
+  ClientOptions o = fake_options();
+  o.credentials = [](std::string_view, std::string_view) {
+    Credentials c;
+    c.identity_token = "tok";
+    c.file = "/x/auth.json";
+    return std::optional<Credentials>(c);
+  };
+  RegistryClient client(o);
+  try {
+    client.fetch_manifest(image_ref(server.host() + "/app/web:v1"));
+    FAIL() << "basic auth answered with an identity token";
+  } catch (const nook::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("are an identity token"), std::string::npos) << e.what();
+  }
 }
 
 TEST(FakeRegistry, TokenServerRefusalAndMissingToken) {

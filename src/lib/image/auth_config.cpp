@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "image/base64.hpp"
+#include "image/credential_helper.hpp"
 #include "image/user_dirs.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
@@ -85,13 +86,13 @@ std::optional<Credentials> decode_entry(const json& entry, const std::string& pa
   return c;
 }
 
-[[noreturn]] void helper_unsupported(const std::string& path, std::string_view registry,
-                                     const std::string& helper) {
-  throw Error(kOp, path, 0,
-              "credentials for " + std::string(registry) + " are kept by credential helper \"" +
-                  helper + "\" (docker-credential-" + helper +
-                  "), which nook does not support; log in with \"nook login " +
-                  std::string(registry) + "\" or pass --authfile / --creds");
+Credentials held_by_helper(const std::string& path, const std::string& key,
+                           const std::string& helper) {
+  Credentials c;
+  c.file = path;
+  c.key = key;
+  c.helper = helper;
+  return c;
 }
 
 std::string runtime_auth_path() {
@@ -146,8 +147,9 @@ std::optional<Credentials> find_credentials_in(std::string_view json_text, const
   if (auto helpers = doc.find("credHelpers"); helpers != doc.end()) {
     for (auto& [k, v] : helpers->items()) {
       if (normalize_key(k) != reg_norm) continue;
-      if (!v.is_string()) throw Error(kOp, path, 0, "credHelpers \"" + k + "\" must be a string");
-      helper_unsupported(path, registry, v.get<std::string>());
+      if (!v.is_string() || v.get<std::string>().empty())
+        throw Error(kOp, path, 0, "credHelpers \"" + k + "\" must be a helper name");
+      return held_by_helper(path, k, v.get<std::string>());
     }
   }
 
@@ -160,7 +162,7 @@ std::optional<Credentials> find_credentials_in(std::string_view json_text, const
   };
   auto use = [&](const std::string& key) -> std::optional<Credentials> {
     auto c = decode_entry(auths.at(key), path, key);
-    if (!c && !store().empty()) helper_unsupported(path, registry, store());
+    if (!c && !store().empty()) return std::optional(held_by_helper(path, key, store()));
     return c;
   };
 
@@ -187,7 +189,16 @@ std::optional<Credentials> find_credentials(std::string_view registry,
                                             const std::vector<std::string>& files) {
   for (const auto& f : files) {
     if (!path_exists(f)) continue;
-    if (auto c = find_credentials_in(read_file(f), f, registry, repository_path)) return c;
+    auto c = find_credentials_in(read_file(f), f, registry, repository_path);
+    if (!c) continue;
+    if (c->helper.empty()) return c;
+    // The helper is asked for the key as written (docker.io's is its v1
+    // URL), as docker does.
+    if (auto answer = credential_helper_get(c->helper, c->key)) {
+      answer->file = f;
+      answer->key = c->key;
+      return answer;
+    }
   }
   return std::nullopt;
 }

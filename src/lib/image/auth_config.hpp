@@ -18,7 +18,10 @@ struct Credentials {
   std::string password;
   std::string identity_token;  // OAuth2 refresh token some registries hand out
   std::string file;            // where they were found
-  std::string key;             // the "auths" key that matched
+  std::string key;             // the "auths" (or "credHelpers") key that matched
+  // Set by find_credentials_in: docker-credential-<helper> holds them, to be
+  // asked for `key`; find_credentials asks it. Set too on what it answered.
+  std::string helper;
 };
 
 // The files to read, in order. authfile is --authfile ("" when not given);
@@ -34,13 +37,15 @@ std::string auth_file_write_path(const std::string& authfile = {});
 // repository path ("ns/app") in one file's text, most specific key first:
 // "quay.io/ns/app", "quay.io/ns", "quay.io", then keys written as URLs
 // ("https://index.docker.io/v1/" for docker.io). nullopt: nothing for it.
-// Throws Error naming path for malformed JSON or entries, and a "not
-// supported" Error when the registry's credentials live in a credential
-// helper (credHelpers, or credsStore with an empty entry).
+// Throws Error naming path for malformed JSON or entries. When a credential
+// helper holds the registry's credentials (credHelpers, or credsStore with
+// an empty entry), returns only `helper` and `key`: nothing is run here.
 std::optional<Credentials> find_credentials_in(std::string_view json_text, const std::string& path,
                                                std::string_view registry,
                                                std::string_view repository_path);
-// The first match over files (missing files are skipped).
+// The first match over files (missing files are skipped), asking the
+// credential helper a file names; a helper with nothing stored for the
+// registry lets the search go on.
 std::optional<Credentials> find_credentials(std::string_view registry,
                                             std::string_view repository_path,
                                             const std::vector<std::string>& files);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -159,12 +160,7 @@ std::string RegistryClient::base_url(const Reference& repo) {
 std::optional<Credentials> RegistryClient::credentials_for(const std::string& registry,
                                                            const std::string& repository) {
   if (!options_.credentials) return std::nullopt;
-  auto c = options_.credentials(registry, repository);
-  if (c && c->username.empty() && c->password.empty() && !c->identity_token.empty())
-    throw Error("credentials for " + registry + " in " + c->file +
-                " hold only an identity token, which nook does not support yet; log in "
-                "with a password");
-  return c;
+  return options_.credentials(registry, repository);
 }
 
 std::string RegistryClient::cached_authorization(const std::string& registry,
@@ -187,13 +183,18 @@ std::string RegistryClient::authorize(const std::string& registry, const std::st
     throw Error(registry +
                 " asks for an unsupported authentication scheme: " + std::string(challenge_header));
   auto creds = credentials_for(registry, repository);
+  // An identity token (OAuth2 refresh token) replaces the password.
+  bool refresh = creds && !creds->identity_token.empty();
   std::string basic;
-  if (creds) basic = "Basic " + base64_encode(creds->username + ":" + creds->password);
+  if (creds && !refresh) basic = "Basic " + base64_encode(creds->username + ":" + creds->password);
 
   if (challenge->kind == AuthChallenge::Kind::basic) {
     if (!creds)
       throw Error(registry + ": authentication required; log in first (nook login " + registry +
                   ")");
+    if (refresh)
+      throw Error(registry + " wants a password, but the credentials in " + creds->file +
+                  " are an identity token; log in again (nook login " + registry + ")");
     std::lock_guard lock(mutex_);
     tokens_[registry + " *"] = Token{basic, Clock::time_point::max()};
     return basic;
@@ -202,18 +203,35 @@ std::string RegistryClient::authorize(const std::string& registry, const std::st
   std::vector<std::string> all = scopes;
   if (!challenge->scope.empty() && std::find(all.begin(), all.end(), challenge->scope) == all.end())
     all.push_back(challenge->scope);
-  std::string url = challenge->realm;
-  if (!challenge->service.empty())
-    url = with_query(url, "service=" + url_escape(challenge->service));
-  for (const auto& s : all) url = with_query(url, "scope=" + url_escape(s));
+  std::string query;
+  auto add = [&query](const std::string& kv) { query += (query.empty() ? "" : "&") + kv; };
+  if (!challenge->service.empty()) add("service=" + url_escape(challenge->service));
+  for (const auto& s : all) add("scope=" + url_escape(s));
 
   HttpRequest req;
-  req.url = url;
   req.follow_redirects = true;
   req.timeout_s = options_.request_timeout_s;
   req.body_limit = 1 << 20;
   req.tls = &endpoint(registry).tls;
-  if (!basic.empty()) req.headers.push_back("Authorization: " + basic);
+  std::string form;
+  if (refresh) {
+    // The OAuth2 token endpoint, as docker and podman use it: POST the
+    // refresh token, get an access token for the scopes.
+    form = "grant_type=refresh_token&client_id=nook&refresh_token=" +
+           url_escape(creds->identity_token) + (query.empty() ? "" : "&" + query);
+    req.method = "POST";
+    req.url = challenge->realm;
+    req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+    req.body_size = form.size();
+    req.read_at = [&form](uint64_t offset, char* buf, size_t max) {
+      size_t n = std::min(max, form.size() - static_cast<size_t>(offset));
+      std::memcpy(buf, form.data() + offset, n);
+      return n;
+    };
+  } else {
+    req.url = query.empty() ? challenge->realm : with_query(challenge->realm, query);
+    if (!basic.empty()) req.headers.push_back("Authorization: " + basic);
+  }
   HttpResponse r;
   for (int attempt = 0;; ++attempt) {
     try {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "sys/error.hpp"
-#include "sys/file.hpp"
 #include "sys/fd.hpp"
+#include "sys/file.hpp"
 #include "sys/path_in_root.hpp"
 
 namespace nook::image {

@@ -1,0 +1,71 @@
+// Running a helper program: stdin in, stdout and stderr out, exit codes,
+// deadlines, and helpers that misbehave.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "sys/error.hpp"
+#include "sys/run_command.hpp"
+
+using nook::run_command;
+
+namespace {
+
+std::string error_of(const std::vector<std::string>& argv, const std::string& input,
+                     int timeout_ms, size_t limit = 1 << 20) {
+  try {
+    run_command(argv, input, timeout_ms, limit);
+  } catch (const nook::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(RunCommand, InputOutputAndExitCode) {
+  auto r = run_command({"sh", "-c", "cat; echo oops >&2; exit 3"}, "hello\n", 5000);
+  EXPECT_EQ(r.out, "hello\n");
+  EXPECT_EQ(r.err, "oops\n");
+  EXPECT_EQ(r.exit_code, 3);
+}
+
+TEST(RunCommand, LargeInputAndOutputDoNotDeadlock) {
+  std::string big(1 << 20, 'x');
+  auto r = run_command({"cat"}, big, 10000, 2 << 20);
+  EXPECT_EQ(r.out.size(), big.size());
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST(RunCommand, AHelperThatIgnoresItsInputIsNoProblem) {
+  // Writing to it fails with EPIPE; no SIGPIPE kills the caller.
+  auto r = run_command({"true"}, std::string(1 << 20, 'x'), 5000);
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST(RunCommand, SignalsAre128PlusN) {
+  auto r = run_command({"sh", "-c", "kill -TERM $$"}, "", 5000);
+  EXPECT_EQ(r.exit_code, 128 + 15);
+}
+
+TEST(RunCommand, MissingProgramIsNamed) {
+  EXPECT_NE(error_of({"nook-no-such-helper"}, "", 1000).find("nook-no-such-helper"),
+            std::string::npos);
+}
+
+TEST(RunCommand, DeadlinesKill) {
+  EXPECT_NE(error_of({"sleep", "10"}, "", 200).find("no answer within"), std::string::npos);
+  // Output closed, process still there.
+  EXPECT_NE(error_of({"sh", "-c", "exec >&- 2>&-; sleep 10"}, "", 300).find("did not exit"),
+            std::string::npos);
+}
+
+TEST(RunCommand, EndlessOutputIsCutOff) {
+  EXPECT_NE(error_of({"yes"}, "", 5000, 4096).find("more than 4096 bytes"), std::string::npos);
+}
+
+TEST(RunCommand, OnlyStdioReachesTheHelper) {
+  auto r = run_command({"sh", "-c", "ls /proc/self/fd | wc -l"}, "", 5000);
+  // 0, 1, 2 and the fd ls itself opens.
+  EXPECT_EQ(r.out, "4\n");
+}
+
+}  // namespace
