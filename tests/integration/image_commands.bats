@@ -170,6 +170,34 @@ EOF
     pull -q --tls-verify=false bb
 }
 
+@test "short names on a terminal: podman's prompt picks the registry and records the alias" {
+  local conf=$BATS_TEST_TMPDIR/registries.conf cache=$BATS_TEST_TMPDIR/cache
+  registry push "$(busybox_image)" nookbox:latest >/dev/null
+  printf 'unqualified-search-registries = ["127.0.0.1:1", "%s"]\n' "$REGISTRY" >"$conf"
+  local env="CONTAINERS_REGISTRIES_CONF=$conf XDG_CACHE_HOME=$cache"
+  # Down to the second registry, Enter.
+  run -0 script -qec "env $env $NOOK --root $STORE pull -q --tls-verify=false nookbox" /dev/null \
+    < <(sleep 1; printf '\033[B'; sleep 0.3; printf '\r'; sleep 3)
+  assert_output --partial "Please select an image"
+  assert_output --partial "127.0.0.1:1/nookbox:latest"
+  assert_output --partial "$REGISTRY/nookbox:latest"
+  run -0 n image exists "$REGISTRY/nookbox:latest"
+  run -0 cat "$cache/containers/short-name-aliases.conf"
+  assert_output "[aliases]
+  \"nookbox\" = \"$REGISTRY/nookbox\""
+  # The recorded alias answers from now on: no prompt, no terminal needed.
+  run -0 --separate-stderr env CONTAINERS_REGISTRIES_CONF="$conf" XDG_CACHE_HOME="$cache" \
+    "$NOOK" --root "$STORE" pull --tls-verify=false nookbox
+  [[ $stderr == "Trying to pull $REGISTRY/nookbox:latest..."* ]]
+  [[ $stderr != *127.0.0.1:1* ]]
+  # Ctrl-C at the prompt: podman's error, nothing recorded, exit 125.
+  rm -r "$cache"
+  run -125 script -qec "env $env $NOOK --root $STORE pull -q --tls-verify=false nookbox" /dev/null \
+    < <(sleep 1; printf '\003'; sleep 2)
+  assert_output --partial "Error: ^C"
+  [ ! -e "$cache/containers/short-name-aliases.conf" ]
+}
+
 @test "images: malformed --format and --filter get one clear error" {
   npull -q "$REGISTRY/busybox" >/dev/null
   run -125 n images --format '{{.Repository'

@@ -1,5 +1,6 @@
 // registries.conf parsing, merging and the questions pull asks of it, with
 // inline TOML; the loader against files in a temporary directory.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -374,6 +375,33 @@ TEST_F(RegistriesConfFiles, MainThenDropInsInNameOrder) {
   auto c = load_registries_conf({dir_ + "/main.conf", {dir_ + "/d", dir_ + "/missing"}});
   EXPECT_EQ(*c.unqualified_search_registries, std::vector<std::string>{"b.io"});
   EXPECT_EQ(c.search_registries_origin, dir_ + "/d/20-b.conf");
+}
+
+TEST_F(RegistriesConfFiles, RecordedAliasesWinOverTheFilesAndKeepEachOther) {
+  nook::write_file(dir_ + "/main.conf",
+                   "[aliases]\n\"app\" = \"a.io/app\"\n\"other\" = \"a.io/other\"\n");
+  std::string cache = dir_ + "/cache/containers/short-name-aliases.conf";
+  record_short_name_alias(cache, "app", "b.io/team/app");
+  record_short_name_alias(cache, "tool", "c.io/tool");
+  record_short_name_alias(cache, "app", "d.io/app");  // a later answer replaces it
+  EXPECT_EQ(nook::read_file(cache),
+            "[aliases]\n  \"app\" = \"d.io/app\"\n  \"tool\" = \"c.io/tool\"\n");
+  auto c = load_registries_conf({dir_ + "/main.conf", {}, cache});
+  EXPECT_EQ(c.aliases.at("app").value, "d.io/app");
+  EXPECT_EQ(c.aliases.at("app").origin, cache);
+  EXPECT_EQ(c.aliases.at("other").value, "a.io/other");
+  EXPECT_EQ(c.alias_cache, cache);
+  auto r = c.resolve_short_name("app:1");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].reference.string(), "d.io/app:1");
+  // A damaged cache file names itself.
+  nook::write_file(cache, "[aliases\n", O_TRUNC);
+  try {
+    load_registries_conf({dir_ + "/main.conf", {}, cache});
+    FAIL() << "a damaged alias cache was accepted";
+  } catch (const nook::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(cache), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(RegistriesConfFiles, MissingMainIsEmpty) {

@@ -11,6 +11,7 @@
 #include "image/pull.hpp"
 #include "image/registries_conf.hpp"
 #include "pull_progress.hpp"
+#include "select_prompt.hpp"
 
 namespace nook::cli {
 namespace {
@@ -49,6 +50,11 @@ void run_pull(Context& ctx, const PullFlags& f) {
   options.client.cert_dir = f.cert_dir;
   options.client.tls_verify = f.tls_verify;
   options.terminal = ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+  options.choose = [](const std::vector<image::Reference>& candidates) {
+    std::vector<std::string> items;
+    for (const auto& c : candidates) items.push_back(c.string());
+    return select_prompt("Please select an image", items);
+  };
   image::RegistriesConf conf = image::load_registries_conf();
   for (const std::string& w : conf.warnings) print_warning(w);
 
@@ -70,6 +76,7 @@ void run_pull(Context& ctx, const PullFlags& f) {
   }
   for (const std::string& t : targets) {
     image::PulledImage pulled = image::pull(store, t, conf, options, progress.observer());
+    for (const std::string& w : pulled.warnings) print_warning(w);
     std::printf("%s\n", image::digest_hex(pulled.id).c_str());
     std::fflush(stdout);
   }

@@ -155,6 +155,23 @@ PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesC
 PulledImage pull(Store& store, std::string_view text, const RegistriesConf& conf,
                  const PullOptions& options, const PullObserver& observer) {
   std::vector<Reference> candidates = pull_candidates(text, conf, options.terminal);
+  if (candidates.size() > 1 && options.terminal && options.choose &&
+      conf.short_name_mode != ShortNameMode::disabled) {
+    size_t i = options.choose(candidates);
+    if (i >= candidates.size()) throw Error("short-name resolution: no image was chosen");
+    if (observer.trying) observer.trying(candidates[i]);
+    PulledImage pulled = pull_reference(store, candidates[i], conf, options, observer);
+    if (!conf.alias_cache.empty()) {
+      std::string name(text.substr(0, text.find_first_of(":@")));
+      try {
+        record_short_name_alias(conf.alias_cache, name, candidates[i].repository());
+      } catch (const Error& e) {
+        pulled.warnings.push_back(std::string("the short-name alias was not recorded: ") +
+                                  e.what());
+      }
+    }
+    return pulled;
+  }
   if (candidates.size() == 1) {
     if (observer.trying) observer.trying(candidates[0]);
     return pull_reference(store, candidates[0], conf, options, observer);

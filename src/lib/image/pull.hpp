@@ -43,15 +43,21 @@ struct PullOptions {
   int parallel_layers = 3;
   // false when files of other ids cannot be made (no subordinate ids).
   bool chown = true;
-  // stdin and stdout are a terminal. short-name-mode = "enforcing" refuses
-  // an ambiguous short name without one, as podman does. (With one, podman
-  // asks which registry to use; nook tries them in order instead.)
+  // stdin and stdout are a terminal. An ambiguous short name (no alias,
+  // several search registries) is then put to `choose` unless
+  // short-name-mode is "disabled", and the answer recorded as an alias
+  // after the pull, as podman does; without a terminal, "enforcing" refuses
+  // it and the others try each registry in turn.
   bool terminal = false;
+  // Returns the index of the candidate to pull; throws to give up.
+  std::function<size_t(const std::vector<Reference>& candidates)> choose;
 };
 
 struct PulledImage {
   std::string id;
   Reference reference;  // the candidate that worked
+  // Things that did not stop the pull (an alias that could not be recorded).
+  std::vector<std::string> warnings;
 };
 
 // Pulls one reference (already resolved: not a short name). Throws Error.

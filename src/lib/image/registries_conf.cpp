@@ -366,11 +366,13 @@ RegistriesConfPaths registries_conf_paths() {
   } else if (path_exists(user_file)) {
     p.main = user_file;
     p.dropin_dirs = {user_dir};
+    p.alias_cache = cache_home() + "/containers/short-name-aliases.conf";
     return p;
   } else {
     p.main = "/etc/containers/registries.conf";
   }
   p.dropin_dirs = {"/etc/containers/registries.conf.d", user_dir};
+  p.alias_cache = cache_home() + "/containers/short-name-aliases.conf";
   return p;
 }
 
@@ -402,7 +404,37 @@ RegistriesConf load_registries_conf(const RegistriesConfPaths& paths) {
   for (const auto& dir : paths.dropin_dirs)
     for (const auto& file : dropin_files(dir))
       conf.merge(parse_registries_conf(read_file(file), file));
+  if (!paths.alias_cache.empty() && path_exists(paths.alias_cache)) {
+    RegistriesConf cache = parse_registries_conf(read_file(paths.alias_cache), paths.alias_cache);
+    for (auto& [name, alias] : cache.aliases) conf.aliases[name] = alias;
+  }
+  conf.alias_cache = paths.alias_cache;
   return conf;
+}
+
+namespace {
+// A TOML basic string.
+std::string toml_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+void record_short_name_alias(const std::string& cache_path, const std::string& name,
+                             const std::string& repository) {
+  std::map<std::string, std::string> aliases;
+  if (path_exists(cache_path))
+    for (auto& [n, a] : parse_registries_conf(read_file(cache_path), cache_path).aliases)
+      aliases[n] = a.value;
+  aliases[name] = repository;
+  std::string text = "[aliases]\n";
+  for (const auto& [n, v] : aliases) text += "  " + toml_quoted(n) + " = " + toml_quoted(v) + "\n";
+  make_dirs(cache_path.substr(0, cache_path.rfind('/')), 0700);
+  write_file_atomic(cache_path, text, 0644);
 }
 
 RegistriesConf load_registries_conf() {

@@ -61,6 +61,9 @@ struct RegistriesConf {
   std::optional<std::vector<std::string>> credential_helpers;
   ShortNameMode short_name_mode = ShortNameMode::unset;
   std::map<std::string, Alias> aliases;
+  // Where aliases chosen at a short-name prompt are recorded (podman's
+  // short-name-aliases.conf); set by load_registries_conf.
+  std::string alias_cache;
   std::vector<Registry> registries;  // one per prefix
   // Keys nook does not know, as "file: key"; podman only warns about those too.
   std::vector<std::string> warnings;
@@ -94,6 +97,9 @@ RegistriesConf parse_registries_conf(std::string_view text, const std::string& s
 struct RegistriesConfPaths {
   std::string main;                      // may not exist
   std::vector<std::string> dropin_dirs;  // each may not exist
+  // $XDG_CACHE_HOME/containers/short-name-aliases.conf: aliases recorded at
+  // a prompt, over those of the files above (may not exist).
+  std::string alias_cache;
 };
 // $CONTAINERS_REGISTRIES_CONF, else $XDG_CONFIG_HOME/containers/registries.conf
 // (~/.config/...) when it exists, else /etc/containers/registries.conf. The
@@ -104,5 +110,10 @@ RegistriesConfPaths registries_conf_paths();
 // drop-in directory in name order, merged.
 RegistriesConf load_registries_conf(const RegistriesConfPaths& paths);
 RegistriesConf load_registries_conf();
+
+// Records name → repository (fully qualified, no tag) in the alias cache
+// file, keeping its other aliases; the write is atomic.
+void record_short_name_alias(const std::string& cache_path, const std::string& name,
+                             const std::string& repository);
 
 }  // namespace nook::image

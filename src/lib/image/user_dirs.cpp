@@ -26,4 +26,9 @@ std::string config_home() {
   return home_dir() + "/.config";
 }
 
+std::string cache_home() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x == '/') return x;
+  return home_dir() + "/.cache";
+}
+
 }  // namespace nook::image

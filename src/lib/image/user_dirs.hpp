@@ -9,5 +9,7 @@ namespace nook::image {
 std::string home_dir();
 // $XDG_CONFIG_HOME when set and absolute, else home_dir() + "/.config".
 std::string config_home();
+// $XDG_CACHE_HOME when set and absolute, else home_dir() + "/.cache".
+std::string cache_home();
 
 }  // namespace nook::image
