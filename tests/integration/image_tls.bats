@@ -149,12 +149,12 @@ EOF
 @test "a registry wanting a client certificate: refused without, pulled with client.cert/client.key" {
   cert_dir "$BATS_TEST_TMPDIR/ca-only" "$PKI/ca.crt" ca.crt
   run --separate-stderr n pull -q --cert-dir "$BATS_TEST_TMPDIR/ca-only" "$MTLS_REGISTRY/busybox"
-  assert_refused "$MTLS_REGISTRY"
+  assert_refused "$MTLS_REGISTRY.*refused the client certificate, or wants one: NAME.cert and NAME.key in"
   # A client certificate from a CA the registry does not trust.
   cert_dir "$BATS_TEST_TMPDIR/intruder" "$PKI/ca.crt" ca.crt \
     "$PKI/other/client.crt" client.cert "$PKI/other/client.key" client.key
   run --separate-stderr n pull -q --cert-dir "$BATS_TEST_TMPDIR/intruder" "$MTLS_REGISTRY/busybox"
-  assert_refused "$MTLS_REGISTRY"
+  assert_refused "$MTLS_REGISTRY.*refused the client certificate, or wants one: NAME.cert and NAME.key in"
   cert_dir "$BATS_TEST_TMPDIR/client" "$PKI/ca.crt" ca.crt \
     "$PKI/client.crt" client.cert "$PKI/client.key" client.key
   run -0 n pull -q --cert-dir "$BATS_TEST_TMPDIR/client" "$MTLS_REGISTRY/busybox"

@@ -115,6 +115,7 @@ int on_seek(void* p, curl_off_t offset, int origin) {
 }  // namespace
 
 bool TransportError::permanent() const {
+  if (certificate_refused_) return true;
   switch (curl_code_) {
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
@@ -245,7 +246,17 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     if (rc == CURLE_PEER_FAILED_VERIFICATION && request.tls && !request.tls->verify_hint.empty() &&
         what.find("certificate problem") != std::string::npos)
       what += " (" + request.tls->verify_hint + ")";
-    throw TransportError(request.method + " " + request.url + ": " + what, rc);
+    // A TLS alert about certificates (bad, unknown CA, required) is the
+    // server refusing ours, or the lack of one: no retry will change that.
+    bool refused =
+        request.tls &&
+        (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_SSL_CONNECT_ERROR) &&
+        what.find("alert") != std::string::npos &&
+        (what.find("certificate") != std::string::npos ||
+         what.find("unknown ca") != std::string::npos);
+    if (refused && !request.tls->client_cert_hint.empty())
+      what += " (" + request.tls->client_cert_hint + ")";
+    throw TransportError(request.method + " " + request.url + ": " + what, rc, refused);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   char* url = nullptr;

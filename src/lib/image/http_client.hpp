@@ -18,8 +18,10 @@ namespace nook::image {
 
 class TransportError : public Error {
  public:
-  TransportError(std::string message, int curl_code)
-      : Error(std::move(message)), curl_code_(curl_code) {}
+  TransportError(std::string message, int curl_code, bool certificate_refused = false)
+      : Error(std::move(message)),
+        curl_code_(curl_code),
+        certificate_refused_(certificate_refused) {}
   int curl_code() const { return curl_code_; }
   // A failure trying again cannot fix (the certificate does not verify, a
   // client key is unreadable, the URL is malformed): not worth a retry.
@@ -27,6 +29,7 @@ class TransportError : public Error {
 
  private:
   int curl_code_;
+  bool certificate_refused_;  // the server's TLS alert refused our certificate
 };
 
 struct TlsConfig {
@@ -37,6 +40,9 @@ struct TlsConfig {
   std::string client_key;
   // Appended to a certificate verification failure: where a CA would go.
   std::string verify_hint;
+  // Appended when the server refuses the TLS session over a (missing)
+  // client certificate: where one would go.
+  std::string client_cert_hint;
 };
 
 struct HttpRequest {

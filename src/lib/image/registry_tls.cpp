@@ -70,11 +70,19 @@ TlsConfig load_registry_tls(const std::string& cert_dir, const std::string& regi
                   (ec ? ec.message() : std::string("not a directory")));
     dirs.push_back(cert_dir);
     tls.verify_hint = "is the registry's CA in " + cert_dir + "/ca.crt?";
+    tls.client_cert_hint =
+        "the registry refused the client certificate, or wants one: "
+        "NAME.cert and NAME.key in " +
+        cert_dir;
   } else {
     std::string user_dir = config_home() + "/containers/certs.d/" + registry;
     dirs = {user_dir, "/etc/containers/certs.d/" + registry, "/etc/docker/certs.d/" + registry};
     tls.verify_hint = "put the registry's CA in " + user_dir +
                       "/ca.crt or use --cert-dir; --tls-verify=false skips the check";
+    tls.client_cert_hint =
+        "the registry refused the client certificate, or wants one: "
+        "NAME.cert and NAME.key in " +
+        user_dir + " or --cert-dir";
   }
   std::string extra;
   for (const auto& dir : dirs) {
