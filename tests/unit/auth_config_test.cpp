@@ -176,7 +176,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{R"({"auths": {"quay.io": {"identitytoken": 1}}})",
                           "\"identitytoken\" must be"},
                       Bad{R"({"credHelpers": []})", "\"credHelpers\" must be an object"},
-                      Bad{R"({"credHelpers": {"quay.io": 1}})", "must be a string"}));
+                      Bad{R"({"credHelpers": {"quay.io": 1}})", "must be a helper name"}));
 
 TEST(AuthConfig, AuthKeyNormalisesUrls) {
   EXPECT_EQ(auth_key("quay.io"), "quay.io");
