@@ -2,17 +2,19 @@
 // deadlines, and helpers that misbehave.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "sys/error.hpp"
+#include "sys/file.hpp"
 #include "sys/run_command.hpp"
 
 using nook::run_command;
 
 namespace {
 
-std::string error_of(const std::vector<std::string>& argv, const std::string& input,
-                     int timeout_ms, size_t limit = 1 << 20) {
+std::string error_of(const std::vector<std::string>& argv, const std::string& input, int timeout_ms,
+                     size_t limit = 1 << 20) {
   try {
     run_command(argv, input, timeout_ms, limit);
   } catch (const nook::Error& e) {
@@ -56,6 +58,26 @@ TEST(RunCommand, DeadlinesKill) {
   // Output closed, process still there.
   EXPECT_NE(error_of({"sh", "-c", "exec >&- 2>&-; sleep 10"}, "", 300).find("did not exit"),
             std::string::npos);
+}
+
+TEST(RunCommand, AKilledHelperTakesItsChildrenAlong) {
+  char tmpl[] = "/tmp/nook-run-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string pidfile = std::string(tmpl) + "/pid";
+  EXPECT_NE(
+      error_of({"sh", "-c", "exec >&- 2>&-; sleep 30 & echo $! >" + pidfile + "; wait"}, "", 500)
+          .find("killed it"),
+      std::string::npos);
+  std::string pid = nook::read_file(pidfile);
+  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  // Gone, or a zombie waiting for init to reap it.
+  std::string stat;
+  try {
+    stat = nook::read_file("/proc/" + pid + "/stat");
+  } catch (const nook::Error&) {
+  }
+  EXPECT_TRUE(stat.empty() || stat.find(") Z ") != std::string::npos) << stat;
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST(RunCommand, EndlessOutputIsCutOff) {

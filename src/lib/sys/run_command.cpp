@@ -40,6 +40,20 @@ Pipe make_stdin_socket() {
   return {UniqueFd(sv[0]), UniqueFd(sv[1])};
 }
 
+class SpawnAttributes {
+ public:
+  SpawnAttributes() {
+    if (int e = posix_spawnattr_init(&a_)) throw Error("posix_spawn", {}, e);
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&a_); }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+  posix_spawnattr_t* get() { return &a_; }
+
+ private:
+  posix_spawnattr_t a_;
+};
+
 class SpawnActions {
  public:
   SpawnActions() {
@@ -70,11 +84,18 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   if (!e) e = posix_spawn_file_actions_addclosefrom_np(actions.get(), 3);
   if (e) throw Error("posix_spawn", program, e);
 
+  // A process group of its own: a helper that hangs is killed with
+  // whatever it started (a shell script's children).
+  SpawnAttributes attr;
+  e = posix_spawnattr_setpgroup(attr.get(), 0);
+  if (!e) e = posix_spawnattr_setflags(attr.get(), POSIX_SPAWN_SETPGROUP);
+  if (e) throw Error("posix_spawn", program, e);
+
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  e = posix_spawnp(&pid, program.c_str(), actions.get(), nullptr, args.data(), environ);
+  e = posix_spawnp(&pid, program.c_str(), actions.get(), attr.get(), args.data(), environ);
   if (e) throw Error("run", program, e, e == ENOENT ? "not found in $PATH" : "");
   in.read.reset();
   out.write.reset();
@@ -86,7 +107,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     bool done = false;
     ~Reaper() {
       if (done) return;
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       ::waitpid(pid, nullptr, 0);
     }
   } reaper{pid};
