@@ -260,6 +260,31 @@ TEST_F(StoreTest, OneStoreIsSafeToShareBetweenThreads) {
   EXPECT_EQ(s.list_images().size(), static_cast<size_t>(kThreads * kLayers));
 }
 
+TEST_F(StoreTest, ANameMovingAwayTakesItsRepositorysDigestAlong) {
+  Store s(root_);
+  auto l = add_layer(s, "x");
+  ImageRecord old_img = add_image(s, "{\"old\":1}", {l}, {"quay.io/a/b:latest"});
+  ASSERT_EQ(s.image(old_img.id)->repo_digests.size(), 1u);
+  // A newer :latest: the old image keeps no name, so no repo digest either.
+  add_image(s, "{\"new\":1}", {l}, {"quay.io/a/b:latest"});
+  auto old_now = s.image(old_img.id);
+  ASSERT_TRUE(old_now);
+  EXPECT_TRUE(old_now->names.empty());
+  EXPECT_TRUE(old_now->repo_digests.empty());
+  // Untagging one of two names of a repository keeps its digest.
+  ImageRecord two = add_image(s, "{\"two\":1}", {l}, {"quay.io/c/d:1", "quay.io/c/d:2"});
+  EXPECT_TRUE(s.remove_name(two.id, "quay.io/c/d:1"));
+  EXPECT_EQ(s.image(two.id)->repo_digests.size(), 1u);
+  EXPECT_TRUE(s.remove_name(two.id, "quay.io/c/d:2"));
+  EXPECT_TRUE(s.image(two.id)->repo_digests.empty());
+}
+
+TEST_F(StoreTest, RemoveStoreTakesATrailingSlash) {
+  { Store s(root_ + "/store"); }
+  nook::image::remove_store(root_ + "/store/");
+  EXPECT_FALSE(fs::exists(root_ + "/store"));
+}
+
 TEST_F(StoreTest, RelativeRootIsRefused) {
   EXPECT_THROW(Store("relative/dir"), Error);
 }

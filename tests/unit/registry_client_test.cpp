@@ -569,6 +569,57 @@ TEST(FakeRegistry, AnIdentityTokenIsExchangedForAnAccessToken) {
   }
 }
 
+TEST(FakeRegistry, ARedirectingTokenServerDoesNotGetTheRefreshTokenResent) {
+  std::string host;
+  std::vector<std::string> bodies_elsewhere;
+  FakeServer server([&](const FakeRequest& r) -> FakeResponse {
+    if (r.target == "/token")
+      return {"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://" + host + "/elsewhere", ""};
+    if (r.target == "/elsewhere") {
+      bodies_elsewhere.push_back(r.body);
+      return {"HTTP/1.1 200 OK\r\nContent-Type: application/json", R"({"access_token":"stolen"})"};
+    }
+    return {"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://" + host +
+                "/token\",service=\"s\"",
+            ""};
+  });
+  host = server.host();
+  ClientOptions o = fake_options();
+  o.credentials = [](std::string_view, std::string_view) {
+    Credentials c;
+    c.identity_token = "secret-refresh";
+    return std::optional<Credentials>(c);
+  };
+  RegistryClient client(o);
+  EXPECT_THROW(client.fetch_manifest(image_ref(host + "/app/web:v1")), nook::Error);
+  EXPECT_TRUE(bodies_elsewhere.empty());
+}
+
+TEST(FakeRegistry, ParallelRequestsLookCredentialsUpOnce) {
+  std::string host;
+  FakeServer server([&](const FakeRequest& r) -> FakeResponse {
+    if (r.authorization == "Basic dTpw")
+      return {"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json",
+              R"({"schemaVersion":2})"};
+    return {"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"", ""};
+  });
+  host = server.host();
+  std::atomic<int> lookups{0};
+  ClientOptions o = fake_options();
+  o.credentials = [&lookups](std::string_view, std::string_view) {
+    ++lookups;
+    // As slow as a credential helper: the other threads arrive meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return std::optional<Credentials>(Credentials{"u", "p", "", "", ""});
+  };
+  RegistryClient client(o);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&] { client.fetch_manifest(image_ref(host + "/app/web:v1")); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(lookups, 1);
+}
+
 TEST(FakeRegistry, AnIdentityTokenCannotAnswerBasicAuth) {
   FakeServer server([&](const FakeRequest&) -> FakeResponse {
     return {"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"", ""};

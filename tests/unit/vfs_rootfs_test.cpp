@@ -151,6 +151,19 @@ TEST_F(VfsRootfs, XattrsAndTimesOfTheTopLayerCopy) {
   EXPECT_EQ(st.st_mtim.tv_nsec, 123456789);
 }
 
+TEST_F(VfsRootfs, AMergedDirectoryShowsTheUpperLayersXattrsOnly) {
+  fs::create_directories(p("l1/m"));
+  fs::create_directories(p("l2/m"));
+  xattr("l1/m", "user.lower", "1");
+  xattr("l1/m", "user.both", "lower");
+  xattr("l2/m", "user.both", "upper");
+  xattr("l2/m", "user.upper", "2");
+  copy_layers_to_rootfs({p("l1"), p("l2")}, p("root"));
+  EXPECT_EQ(get_xattr("root/m", "user.lower"), "<none>");
+  EXPECT_EQ(get_xattr("root/m", "user.both"), "upper");
+  EXPECT_EQ(get_xattr("root/m", "user.upper"), "2");
+}
+
 TEST_F(VfsRootfs, AnOpaqueLayerRootHidesEverythingBelow) {
   file("l1/a", "a");
   file("l2/b", "b");

@@ -56,7 +56,10 @@ std::optional<Credentials> credential_helper_get(const std::string& helper,
   if (r.exit_code != 0) {
     // docker-credential-helpers' wording for "none stored".
     if (r.out.find("credentials not found") != std::string::npos) return std::nullopt;
-    std::string why = trimmed(r.err.empty() ? r.out : r.err);
+    // stdout only when it is not an answer: a helper that printed its JSON
+    // and then failed must not put the secret in our message.
+    std::string why =
+        trimmed(!r.err.empty() || r.out.find('{') != std::string::npos ? r.err : r.out);
     throw Error(who + " get " + server + " failed (exit " + std::to_string(r.exit_code) + ")" +
                 (why.empty() ? "" : ": " + why));
   }

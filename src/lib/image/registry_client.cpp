@@ -145,7 +145,10 @@ RegistryClient::Endpoint& RegistryClient::endpoint(const std::string& registry) 
                                             : options_.request_timeout_s;
     try {
       http_.perform(probe);
-    } catch (const TransportError&) {
+    } catch (const TransportError& e) {
+      // A refused client certificate is TLS working: plain http would only
+      // fail later with a more confusing error.
+      if (e.permanent()) throw;
       ep->origin = "http://" + host;
     }
   }
@@ -160,7 +163,12 @@ std::string RegistryClient::base_url(const Reference& repo) {
 std::optional<Credentials> RegistryClient::credentials_for(const std::string& registry,
                                                            const std::string& repository) {
   if (!options_.credentials) return std::nullopt;
-  return options_.credentials(registry, repository);
+  std::lock_guard lock(credentials_mutex_);
+  std::string key = registry + "/" + repository;
+  if (auto it = credentials_.find(key); it != credentials_.end()) return it->second;
+  auto c = options_.credentials(registry, repository);
+  credentials_[key] = c;
+  return c;
 }
 
 std::string RegistryClient::cached_authorization(const std::string& registry,
@@ -221,6 +229,9 @@ std::string RegistryClient::authorize(const std::string& registry, const std::st
            url_escape(creds->identity_token) + (query.empty() ? "" : "&" + query);
     req.method = "POST";
     req.url = challenge->realm;
+    // curl would send the body again to wherever a redirect points, over
+    // plain http too: the refresh token goes to the realm or nowhere.
+    req.follow_redirects = false;
     req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
     req.body_size = form.size();
     req.read_at = [&form](uint64_t offset, char* buf, size_t max) {

@@ -169,6 +169,11 @@ class RegistryClient {
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;
   std::map<std::string, Token> tokens_;  // registry + " " + scopes
+  // Credentials looked up once per registry and repository: a push's
+  // parallel uploads must not run a credential helper (and its passphrase
+  // prompt) three times at once. Held while looking up, so they wait.
+  std::mutex credentials_mutex_;
+  std::map<std::string, std::optional<Credentials>> credentials_;
 };
 
 // The host that serves a registry's API ("docker.io" → "registry-1.docker.io").

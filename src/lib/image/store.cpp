@@ -324,9 +324,7 @@ void Store::record_image(const ImageRecord& image) {
       blob.reset();
     }
   }
-  for (const std::string& name : image.names) {
-    db_.prepare(kAddNameSql).bind_all(name, image.id).run();
-  }
+  for (const std::string& name : image.names) give_name(image.id, name);
   tx.commit();
 }
 
@@ -449,7 +447,7 @@ std::optional<std::string> Store::find_name(std::string_view text) {
 void Store::add_name(std::string_view id, std::string_view name) {
   std::lock_guard db_lock(db_mutex_);
   db::Transaction tx(db_);
-  db_.prepare(kAddNameSql).bind_all(name, id).run();
+  give_name(id, name);
   tx.commit();
 }
 
@@ -458,32 +456,46 @@ bool Store::remove_name(std::string_view id, std::string_view name) {
   db::Transaction tx(db_);
   db_.prepare("DELETE FROM image_names WHERE image_id = ?1 AND name = ?2").bind_all(id, name).run();
   if (db_.changes() == 0) return false;
+  drop_unnamed_repo_digest(id, name);
+  tx.commit();
+  return true;
+}
+
+void Store::give_name(std::string_view id, std::string_view name) {
+  std::string previous;
+  {
+    auto q = db_.prepare("SELECT image_id FROM image_names WHERE name = ?1");
+    q.bind(1, name);
+    if (q.step()) previous = q.text(0);
+  }
+  db_.prepare(kAddNameSql).bind_all(name, id).run();
+  // The image the name moved away from loses that repository's digest
+  // with its last name there, as after an untag.
+  if (!previous.empty() && previous != id) drop_unnamed_repo_digest(previous, name);
+}
+
+void Store::drop_unnamed_repo_digest(std::string_view id, std::string_view removed_name) {
   // podman derives repo digests from names: the last name of a repository
   // takes that repository's digest with it.
   std::string repo;
   try {
-    repo = parse_reference(name).repository();
+    repo = parse_reference(removed_name).repository();
   } catch (const Error&) {
-    tx.commit();
-    return true;
+    return;
   }
-  bool still_named = false;
   auto names = db_.prepare("SELECT name FROM image_names WHERE image_id = ?1");
   names.bind(1, id);
-  while (!still_named && names.step()) {
+  while (names.step()) {
     try {
-      still_named = parse_reference(names.text(0)).repository() == repo;
+      if (parse_reference(names.text(0)).repository() == repo) return;
     } catch (const Error&) {
     }
   }
-  if (!still_named)
-    db_.prepare(
-           "DELETE FROM image_digests WHERE image_id = ?1 AND "
-           "substr(repo_digest, 1, length(?2) + 1) = ?2 || '@'")
-        .bind_all(id, repo)
-        .run();
-  tx.commit();
-  return true;
+  db_.prepare(
+         "DELETE FROM image_digests WHERE image_id = ?1 AND "
+         "substr(repo_digest, 1, length(?2) + 1) = ?2 || '@'")
+      .bind_all(id, repo)
+      .run();
 }
 
 void Store::remove_image_record(std::string_view id) {
@@ -540,7 +552,10 @@ std::optional<Store::Collected> Store::collect_garbage() {
   return c;
 }
 
-void remove_store(const std::string& root) {
+void remove_store(const std::string& given) {
+  std::string root = given;
+  // "--root /x/store/" names the store too, not an empty entry of it.
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
   auto slash = root.rfind('/');
   if (slash == std::string::npos) throw Error("remove store `" + root + "`: not an absolute path");
   std::string parent = slash == 0 ? "/" : root.substr(0, slash);

@@ -142,6 +142,9 @@ class Store {
 
  private:
   void ensure_schema();
+  // kAddNameSql plus the digest cleanup of the image the name leaves.
+  void give_name(std::string_view id, std::string_view name);
+  void drop_unnamed_repo_digest(std::string_view id, std::string_view removed_name);
   ImageRecord read_image(db::Statement& row);
   void fill_image_lists(ImageRecord& image);
 

@@ -26,8 +26,12 @@ namespace {
 
 constexpr const char* kOpaqueXattr = "user.overlay.opaque";
 
-bool is_overlay_xattr(std::string_view name) {
-  return name.starts_with("user.overlay.") || name.starts_with("trusted.overlay.");
+// What a plain tree carries over, as containers/storage's vfs copy: user.*
+// and file capabilities. security.selinux and friends belong to the host's
+// policy (setting them may well be refused), overlay.* would steer a mount.
+bool is_copied_xattr(std::string_view name) {
+  if (name.starts_with("user.overlay.")) return false;
+  return name.starts_with("user.") || name == "security.capability";
 }
 
 std::vector<std::string> xattr_names(int fd, const std::string& shown) {
@@ -167,7 +171,7 @@ class Copier {
       if (is_opaque(s.get(), rel)) clear(d.get(), rel);
     }
     merge(s.get(), d.get(), rel);
-    metadata(s.get(), d.get(), st, rel);
+    metadata(s.get(), d.get(), st, rel, dir_exists);
   }
 
   void file(int src, int dst, const std::string& name, const std::string& rel,
@@ -285,20 +289,31 @@ class Copier {
 
   // Owner first (chown clears setuid bits and file capabilities), then
   // mode, xattrs, and times last (the rest would change ctime only).
-  void metadata(int src, int dst, const struct stat& st, const std::string& rel) {
+  void metadata(int src, int dst, const struct stat& st, const std::string& rel,
+                bool merged = false) {
     if (::fchown(dst, st.st_uid, st.st_gid) < 0)
       throw Error("chown", dst_shown(rel), errno,
                   "owner " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
                       " (copy inside the storage user namespace)");
     if (::fchmod(dst, st.st_mode & 07777) < 0) throw_errno("chmod", dst_shown(rel));
-    for (const std::string& n : xattr_names(src, src_shown(rel))) {
-      if (is_overlay_xattr(n)) continue;
+    std::vector<std::string> names = xattr_names(src, src_shown(rel));
+    if (merged) {
+      // A merged directory shows the upper layer's xattrs, not the union.
+      for (const std::string& n : xattr_names(dst, dst_shown(rel)))
+        if (is_copied_xattr(n) && std::find(names.begin(), names.end(), n) == names.end() &&
+            ::fremovexattr(dst, n.c_str()) < 0 && errno != ENODATA)
+          throw_errno("remove xattr " + n, dst_shown(rel));
+    }
+    for (const std::string& n : names) {
+      if (!is_copied_xattr(n)) continue;
       auto v = xattr_value(src, n, src_shown(rel));
       if (!v) continue;
       if (::fsetxattr(dst, n.c_str(), v->data(), v->size(), 0) == 0) continue;
-      // The layer has it, so the namespace allowed it there: the same
-      // filesystem type allows it here, but tmpfs or another fs may not.
-      if (errno == ENOTSUP) continue;
+      // Another filesystem than the store's (tmpfs, NFS) may not take it.
+      if (errno == ENOTSUP || errno == EPERM || errno == EACCES) {
+        ++result.skipped_xattrs;
+        continue;
+      }
       throw_errno("set xattr " + n, dst_shown(rel));
     }
     struct timespec times[2] = {st.st_atim, st.st_mtim};

@@ -103,5 +103,4 @@ std::vector<std::string> list_dir_at(int dir_fd, const std::string& shown) {
   return names;
 }
 
-
 }  // namespace nook

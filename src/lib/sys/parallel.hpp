@@ -34,7 +34,14 @@ void for_each_parallel(size_t n, int parallel, Fn&& fn) {
   };
   size_t threads = std::min<size_t>(n, static_cast<size_t>(std::max(1, parallel)));
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  try {
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  } catch (...) {
+    // No thread to be had (EAGAIN): stop the ones started, then report.
+    failed = true;
+    for (auto& t : pool) t.join();
+    throw;
+  }
   worker();
   for (auto& t : pool) t.join();
   if (first) std::rethrow_exception(first);

@@ -168,7 +168,11 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   for (;;) {
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
-    if (w < 0 && errno != EINTR) throw_errno("waitpid", program);
+    if (w < 0 && errno != EINTR) {
+      // Reaped elsewhere (ECHILD): its pid may be another process's now.
+      reaper.done = true;
+      throw_errno("waitpid", program);
+    }
     if (std::chrono::steady_clock::now() >= deadline)
       throw Error("run", program, 0,
                   "did not exit within " + std::to_string(timeout_ms / 1000) + " s; killed it");
