@@ -5,14 +5,12 @@
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "image/base64.hpp"
 #include "image/digest.hpp"
 #include "image/registry_tls.hpp"
-#include "image/user_dirs.hpp"
 #include "image/www_authenticate.hpp"
 #include "sys/fd.hpp"
 #include "sys/file.hpp"
@@ -233,12 +231,9 @@ std::string RegistryClient::authorize(const std::string& registry, const std::st
     // plain http too: the refresh token goes to the realm or nowhere.
     req.follow_redirects = false;
     req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-    req.body_size = form.size();
-    req.read_at = [&form](uint64_t offset, char* buf, size_t max) {
-      size_t n = std::min(max, form.size() - static_cast<size_t>(offset));
-      std::memcpy(buf, form.data() + offset, n);
-      return n;
-    };
+    BlobSource body = BlobSource::from_memory(form);
+    req.body_size = body.size;
+    req.read_at = std::move(body.read_at);
   } else {
     req.url = query.empty() ? challenge->realm : with_query(challenge->realm, query);
     if (!basic.empty()) req.headers.push_back("Authorization: " + basic);
