@@ -1,15 +1,12 @@
 // nook system reset: everything nook stored for this user, including files
 // owned by subordinate ids, which only the user namespace can delete.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
 
 #include "cli.hpp"
-#include "image/whiteout.hpp"
 #include "sys/file.hpp"
-#include "sys/file_lock.hpp"
 
 namespace nook::cli {
 namespace {

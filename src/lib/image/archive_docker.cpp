@@ -77,8 +77,7 @@ std::vector<std::string> docker_legacy_layer_ids(const std::vector<std::string>&
   for (size_t i = 0; i < diff_ids.size(); ++i) {
     std::string input = parent + " " + diff_ids[i];
     if (i + 1 == diff_ids.size()) input += " " + std::string(config_digest);
-    std::string d = compute_digest(input);
-    parent = d.substr(d.find(':') + 1);
+    parent = digest_hex(compute_digest(input));
     ids.push_back(parent);
   }
   return ids;

@@ -359,6 +359,7 @@ std::vector<ShortNameCandidate> RegistriesConf::resolve_short_name(std::string_v
 
 RegistriesConfPaths registries_conf_paths() {
   RegistriesConfPaths p;
+  p.alias_cache = cache_home() + "/containers/short-name-aliases.conf";
   std::string user_file = config_home() + "/containers/registries.conf";
   std::string user_dir = user_file + ".d";
   if (const char* env = std::getenv("CONTAINERS_REGISTRIES_CONF"); env && *env) {
@@ -366,13 +367,11 @@ RegistriesConfPaths registries_conf_paths() {
   } else if (path_exists(user_file)) {
     p.main = user_file;
     p.dropin_dirs = {user_dir};
-    p.alias_cache = cache_home() + "/containers/short-name-aliases.conf";
     return p;
   } else {
     p.main = "/etc/containers/registries.conf";
   }
   p.dropin_dirs = {"/etc/containers/registries.conf.d", user_dir};
-  p.alias_cache = cache_home() + "/containers/short-name-aliases.conf";
   return p;
 }
 
