@@ -1,6 +1,5 @@
 #include "image/store.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,19 +94,14 @@ void remove_entry(const std::string& dir, const std::string& name) {
   remove_at(dfd.get(), name, dir + "/" + name);
 }
 
+// A directory's names; a missing directory has none.
 std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    if (errno == ENOENT) return out;
-    throw_errno("opendir", dir);
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return {};
+    throw_errno("open directory", dir);
   }
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  return out;
+  return list_dir_at(fd.get(), dir);
 }
 
 int64_t tree_size_estimate(const std::string& path) {

@@ -92,7 +92,7 @@ class Copier {
     if (!src) throw_errno("open layer", layer_dir);
     struct stat st;
     if (::fstat(src.get(), &st) < 0) throw_errno("stat", layer_dir);
-    if (is_opaque(src.get(), "")) clear(dest_root_, "");
+    if (is_opaque(src.get(), "")) remove_dir_contents(dest_root_, "");
     open_up(dest_root_);
     merge(src.get(), dest_root_, "");
     // As overlay shows it: the merged root has the top layer's attributes.
@@ -108,11 +108,6 @@ class Copier {
   bool is_opaque(int dir_fd, const std::string& rel) const {
     auto v = xattr_value(dir_fd, kOpaqueXattr, src_shown(rel));
     return v && *v == "y";
-  }
-
-  void clear(int dir_fd, const std::string& rel) {
-    for (const std::string& n : list_dir_at(dir_fd, dst_shown(rel)))
-      remove_at(dir_fd, n, dst_shown(rel.empty() ? n : rel + "/" + n));
   }
 
   // A directory this process cannot write (a lower layer made it 0555) is
@@ -168,7 +163,7 @@ class Copier {
     if (!d) throw_errno("open directory", dst_shown(rel));
     if (dir_exists) {
       open_up(d.get());
-      if (is_opaque(s.get(), rel)) clear(d.get(), rel);
+      if (is_opaque(s.get(), rel)) remove_dir_contents(d.get(), dst_shown(rel));
     }
     merge(s.get(), d.get(), rel);
     metadata(s.get(), d.get(), st, rel, dir_exists);

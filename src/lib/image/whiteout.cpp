@@ -22,11 +22,11 @@ std::string child_path(const std::string& rel, const std::string& name) {
   return rel.empty() ? name : rel + "/" + name;
 }
 
+}  // namespace
+
 void remove_dir_contents(int dir_fd, const std::string& shown) {
   for (const auto& n : list_dir_at(dir_fd, shown)) remove_at(dir_fd, n, shown + "/" + n);
 }
-
-}  // namespace
 
 WhiteoutKind whiteout_kind(std::string_view name) {
   if (name.substr(0, 4) != ".wh.") return WhiteoutKind::none;

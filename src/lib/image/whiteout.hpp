@@ -29,6 +29,9 @@ inline std::string_view whiteout_target(std::string_view name) {
 // caller uses to delete a layer directory after unpack_layer failed.
 void remove_at(int dirfd, const std::string& name, const std::string& shown);
 
+// Empties the open directory dir_fd (shown as `shown`) with remove_at.
+void remove_dir_contents(int dir_fd, const std::string& shown);
+
 // overlay: the whiteout is a 0:0 character device named NAME. Unprivileged
 // users may make one since Linux 5.8; an older kernel gets a clear error.
 void make_overlay_whiteout(int dirfd, const std::string& name, const std::string& shown);
