@@ -158,7 +158,10 @@ TEST_F(VfsRootfs, AMergedDirectoryShowsTheUpperLayersXattrsOnly) {
   xattr("l1/m", "user.both", "lower");
   xattr("l2/m", "user.both", "upper");
   xattr("l2/m", "user.upper", "2");
+  // The root directory merges the same way.
+  xattr("l1", "user.lower-root", "1");
   copy_layers_to_rootfs({p("l1"), p("l2")}, p("root"));
+  EXPECT_EQ(get_xattr("root", "user.lower-root"), "<none>");
   EXPECT_EQ(get_xattr("root/m", "user.lower"), "<none>");
   EXPECT_EQ(get_xattr("root/m", "user.both"), "upper");
   EXPECT_EQ(get_xattr("root/m", "user.upper"), "2");

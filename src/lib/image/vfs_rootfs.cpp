@@ -96,7 +96,7 @@ class Copier {
     open_up(dest_root_);
     merge(src.get(), dest_root_, "");
     // As overlay shows it: the merged root has the top layer's attributes.
-    metadata(src.get(), dest_root_, st, "");
+    metadata(src.get(), dest_root_, st, "", true);
   }
 
   VfsCopyResult result;
