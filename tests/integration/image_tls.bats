@@ -8,6 +8,7 @@
 # ~/.config/containers/certs.d/HOST:PORT/ (ca.crt, client.cert, client.key).
 
 load helpers
+load image_helpers
 load registry_helpers
 
 setup_file() {
@@ -69,18 +70,11 @@ cert_dir() {
   done
 }
 
-# One "Error: " line on stderr matching REGEX, nothing on stdout, exit 125.
+# assert_pull_refused (exit 125, nothing on stdout, one "Error: " line
+# matching REGEX), and with -q that line is all of stderr.
 assert_refused() {
-  assert_failure 125
-  assert_output ""
-  [ "$(grep -c . <<<"$stderr")" = 1 ] || {
-    echo "expected one line on stderr, got: $stderr" >&2
-    return 1
-  }
-  [[ $stderr =~ ^Error:\ .*$1 ]] || {
-    echo "stderr does not match '$1': $stderr" >&2
-    return 1
-  }
+  assert_pull_refused "$1"
+  [ "$(grep -c . <<<"$stderr")" = 1 ] || fail "expected one line on stderr, got: $stderr"
 }
 
 @test "an https registry with an unknown CA is refused: a clear certificate error, nothing stored" {
