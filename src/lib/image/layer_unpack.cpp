@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "image/decompress.hpp"
+#include "image/digest.hpp"
 #include "image/whiteout.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
@@ -59,11 +59,7 @@ class Utf8Locale {
 class TarStream {
  public:
   TarStream(Decompressor& dec, uint64_t max_bytes)
-      : dec_(dec), max_(max_bytes), buf_(new uint8_t[kStreamBlock]), md_(EVP_MD_CTX_new()) {
-    if (!md_ || EVP_DigestInit_ex(md_, EVP_sha256(), nullptr) != 1)
-      throw Error("unpack layer: cannot initialise sha256");
-  }
-  ~TarStream() { EVP_MD_CTX_free(md_); }
+      : dec_(dec), max_(max_bytes), buf_(new uint8_t[kStreamBlock]) {}
   TarStream(const TarStream&) = delete;
   TarStream& operator=(const TarStream&) = delete;
 
@@ -86,8 +82,7 @@ class TarStream {
     if (total_ > max_)
       throw Error("unpack layer: the uncompressed layer exceeds the limit of " +
                   std::to_string(max_) + " bytes (decompression bomb?)");
-    if (n > 0 && EVP_DigestUpdate(md_, buf_.get(), n) != 1)
-      throw Error("unpack layer: sha256 update failed");
+    hasher_.update(buf_.get(), n);
     return n;
   }
   // libarchive stops at the end-of-archive blocks; the diff_id covers the
@@ -99,25 +94,14 @@ class TarStream {
   void rethrow() const {
     if (error_) std::rethrow_exception(error_);
   }
-  std::string diff_id() {
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    if (EVP_DigestFinal_ex(md_, d, &len) != 1) throw Error("unpack layer: sha256 final failed");
-    static const char hex[] = "0123456789abcdef";
-    std::string s = "sha256:";
-    for (unsigned i = 0; i < len; ++i) {
-      s += hex[d[i] >> 4];
-      s += hex[d[i] & 15];
-    }
-    return s;
-  }
+  std::string diff_id() const { return hasher_.digest(); }
 
  private:
   Decompressor& dec_;
   uint64_t max_;
   uint64_t total_ = 0;
   std::unique_ptr<uint8_t[]> buf_;
-  EVP_MD_CTX* md_;
+  Hasher hasher_{"sha256"};
   std::exception_ptr error_;
 };
 
