@@ -14,6 +14,12 @@
 # NOOK_REGISTRY_PORT   port (default 5000)
 # NOOK_REGISTRY_DIR    config, pid, log and default storage (default
 #                      $XDG_RUNTIME_DIR/nook-registry-PORT, or /tmp/nook-registry-UID-PORT)
+# For a registry with auth or TLS (start only):
+# NOOK_REGISTRY_CONFIG_TAIL  YAML appended after "http:\n  addr:\n  secret:" (indented
+#                      http keys such as tls:, then top-level keys such as auth:)
+# NOOK_REGISTRY_SCHEME https for a TLS registry (default http)
+# NOOK_REGISTRY_CURL_ARGS    curl options for the readiness probe (--cacert ...);
+#                      with a config tail any HTTP answer counts as ready (auth: 401)
 set -euo pipefail
 
 port=${NOOK_REGISTRY_PORT:-5000}
@@ -60,6 +66,10 @@ cmd_start() {
   fi
   mkdir -p "$dir" "$storage"
   storage=$(cd "$storage" && pwd)
+  local config_tail=${NOOK_REGISTRY_CONFIG_TAIL:-} scheme=${NOOK_REGISTRY_SCHEME:-http} want=200 code
+  local -a probe
+  read -ra probe <<<"${NOOK_REGISTRY_CURL_ARGS:-}"
+  [ -z "$config_tail" ] || want=any
   cat >"$dir/config.yml" <<EOF
 version: 0.1
 log:
@@ -74,6 +84,7 @@ storage:
 http:
   addr: $host
   secret: $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+$config_tail
 EOF
   # fd 3 closed: bats waits for every holder of its fd 3 before finishing a test.
   docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 3>&- &
@@ -84,14 +95,15 @@ EOF
       rm -f "$dir/registry.pid"
       die "docker-registry exited at start: $(tail -n 5 "$dir/registry.log")"
     fi
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$host/v2/")" = 200 ]; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${probe[@]}" "$scheme://$host/v2/") || true
+    if [ "$code" = 200 ] || { [ "$want" = any ] && [ -n "$code" ] && [ "$code" != 000 ]; }; then
       echo "$host"
       return
     fi
     sleep 0.1
   done
   kill "$pid" 2>/dev/null || true
-  die "docker-registry did not answer on http://$host/v2/ within 10s: $(tail -n 5 "$dir/registry.log")"
+  die "docker-registry did not answer on $scheme://$host/v2/ within 10s: $(tail -n 5 "$dir/registry.log")"
 }
 
 cmd_stop() {
