@@ -222,7 +222,7 @@ std::vector<ImageListEntry> image_list(Store& store, const ImageListOptions& opt
     summary["Size"] = img.size;
     summary["SharedSize"] = shared;
     summary["VirtualSize"] = img.size;
-    summary["Labels"] = nlohmann::ordered_json::parse(labels.dump());
+    summary["Labels"] = nlohmann::ordered_json(labels);
     summary["Containers"] = 0;
     if (img.names.empty()) summary["Dangling"] = true;
     summary["Names"] = img.names;
