@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "error_text.hpp"
 #include "image/auth_config.hpp"
 #include "image/credential_helper.hpp"
 #include "sys/error.hpp"
@@ -38,12 +39,7 @@ class CredentialHelper : public ::testing::Test {
     nook::write_file(path, "#!/bin/sh\n" + script, O_CREAT | O_TRUNC, 0755);
   }
   std::string error_of(const std::string& name, const std::string& server) {
-    try {
-      credential_helper_get(name, server);
-    } catch (const nook::Error& e) {
-      return e.what();
-    }
-    return "(no error)";
+    return test_util::error_of([&] { credential_helper_get(name, server); });
   }
 
   std::string dir_, old_path_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "error_text.hpp"
 #include "image/digest.hpp"
 #include "image/login.hpp"
 #include "image/manifest.hpp"
@@ -26,14 +27,7 @@ using namespace nook::image;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nook::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_util::error_of;
 
 class PushTest : public ::testing::Test {
  protected:

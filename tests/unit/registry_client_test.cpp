@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "error_text.hpp"
 #include "image/digest.hpp"
 #include "image/registry_client.hpp"
 #include "sys/error.hpp"
@@ -110,14 +111,7 @@ void push_layout(RegistryClient& client, const Layout& l, const Reference& to) {
   EXPECT_EQ(client.put_manifest(to, media_type::oci_manifest, l.manifest), l.manifest_digest);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const nook::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test_util::error_of;
 
 class RealRegistry : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "error_text.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
 #include "sys/run_command.hpp"
@@ -15,12 +16,7 @@ namespace {
 
 std::string error_of(const std::vector<std::string>& argv, const std::string& input, int timeout_ms,
                      size_t limit = 1 << 20) {
-  try {
-    run_command(argv, input, timeout_ms, limit);
-  } catch (const nook::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return test_util::error_of([&] { run_command(argv, input, timeout_ms, limit); });
 }
 
 TEST(RunCommand, InputOutputAndExitCode) {
