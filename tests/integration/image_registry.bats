@@ -274,6 +274,122 @@ EOF
   [ "$stderr" = "Error: docker-credential-nooktest get $AUTH_REGISTRY failed (exit 3): the keyring is locked" ]
 }
 
+# Puts the test credential helper (docker-credential-filestore) on $PATH,
+# keeping its logins under $NOOK_CRED_STORE.
+use_filestore_helper() {
+  local bin=$BATS_TEST_TMPDIR/bin
+  mkdir -p "$bin"
+  cp "$NOOK_FIXTURES/docker-credential-filestore" "$bin/"
+  export PATH="$bin:$PATH" NOOK_CRED_STORE=$BATS_TEST_TMPDIR/creds
+}
+
+@test "credential-helpers in registries.conf: login, push, pull and logout go through the helper, as podman's do" {
+  run -0 npull "$REGISTRY/busybox"
+  local id=$output conf=$BATS_TEST_TMPDIR/registries.conf
+  use_filestore_helper
+  printf 'credential-helpers = ["filestore"]\n' >"$conf"
+  export CONTAINERS_REGISTRIES_CONF=$conf
+  # The auth file is not among the stores: it stays as it is.
+  echo '{}' >"$AUTHFILE"
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -v -u tester -p s3cret "$AUTH_REGISTRY"
+  assert_output "Used: docker-credential-filestore
+Login Succeeded!"
+  run -0 jq -c . "$AUTHFILE"
+  assert_output '{}'
+  run -0 jq -r '.Username + ":" + .Secret' "$NOOK_CRED_STORE/$AUTH_REGISTRY"
+  assert_output tester:s3cret
+  run -0 n login --authfile "$AUTHFILE" --get-login "$AUTH_REGISTRY"
+  assert_output tester
+  run -0 npush -q --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/viahelper/bb:1"
+  run -0 served_digest "$AUTH_REGISTRY" viahelper/bb:1 tester:s3cret
+  assert_output "$BUSYBOX_DIGEST"
+  run -0 n2 pull -q --tls-verify=false "$AUTH_REGISTRY/viahelper/bb:1"
+  assert_output "$id"
+  # podman finds nook's login in the same helper.
+  run -0 --separate-stderr p pull -q --authfile "$AUTHFILE" --tls-verify=false "$AUTH_REGISTRY/viahelper/bb:1"
+  assert_output "$id"
+  # A helper keeps logins per registry, not per repository.
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY/ns"
+  assert_output "Error: credential helper filestore does not take a namespaced key like $AUTH_REGISTRY/ns"
+
+  run -0 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Removed login credentials for $AUTH_REGISTRY"
+  [ ! -e "$NOOK_CRED_STORE/$AUTH_REGISTRY" ]
+  run -125 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Error: not logged into $AUTH_REGISTRY"
+  run -125 --separate-stderr npush -q --authfile "$AUTHFILE" "$id" "$AUTH_REGISTRY/viahelper/bb:2"
+  [[ "$stderr" == *"authentication required"* ]]
+
+  # --all asks the helper what it holds and erases each login.
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY"
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -u someone -p any "$REGISTRY"
+  run -0 n logout --authfile "$AUTHFILE" --all
+  assert_output "Removed login credentials for all registries"
+  run -0 ls -A "$NOOK_CRED_STORE"
+  assert_output ""
+  run -0 grep -c '^list$' "$NOOK_CRED_STORE.log"
+  assert_output 1
+}
+
+@test "a credHelpers entry in the auth file: nook login stores through it and podman logs out through it" {
+  use_filestore_helper
+  printf '{"credHelpers": {"%s": "filestore"}}\n' "$AUTH_REGISTRY" >"$AUTHFILE"
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -v -u tester -p s3cret "$AUTH_REGISTRY"
+  assert_output "Used: docker-credential-filestore
+Login Succeeded!"
+  run -0 jq -r '.Username + ":" + .Secret' "$NOOK_CRED_STORE/$AUTH_REGISTRY"
+  assert_output tester:s3cret
+  # Only the helper holds the secret; the file keeps its entry and nothing more.
+  run -0 jq -c . "$AUTHFILE"
+  assert_output "{\"credHelpers\":{\"$AUTH_REGISTRY\":\"filestore\"}}"
+  run -0 p login --authfile "$AUTHFILE" --get-login "$AUTH_REGISTRY"
+  assert_output tester
+  run -0 p logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  [ ! -e "$NOOK_CRED_STORE/$AUTH_REGISTRY" ]
+
+  # And the other way round; another registry's login goes to the file.
+  run -0 p login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY"
+  run -0 n login --authfile "$AUTHFILE" --get-login "$AUTH_REGISTRY"
+  assert_output tester
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -u someone -p any "$REGISTRY"
+  run -0 stored_auth "$REGISTRY"
+  assert_output "$(printf someone:any | base64)"
+  run -0 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  [ ! -e "$NOOK_CRED_STORE/$AUTH_REGISTRY" ]
+  run -125 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Error: not logged into $AUTH_REGISTRY"
+
+  # --all: the helpers the file names are emptied, then the file.
+  run -0 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY"
+  run -0 n logout --authfile "$AUTHFILE" --all
+  run -0 ls -A "$NOOK_CRED_STORE"
+  assert_output ""
+  run -0 jq -c . "$AUTHFILE"
+  assert_output '{"auths":{},"credHelpers":{}}'
+}
+
+@test "a credential helper that fails to store or erase is named in one line; the auth file is untouched" {
+  use_filestore_helper
+  printf '#!/bin/sh\necho "the keyring is locked" >&2\nexit 3\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-filestore"
+  printf '{"credHelpers": {"%s": "filestore"}}\n' "$AUTH_REGISTRY" >"$AUTHFILE"
+  cp "$AUTHFILE" "$BATS_TEST_TMPDIR/before.json"
+  run -125 n login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY"
+  assert_output "Error: docker-credential-filestore store $AUTH_REGISTRY failed (exit 3): the keyring is locked"
+  run -125 n logout --authfile "$AUTHFILE" "$AUTH_REGISTRY"
+  assert_output "Error: docker-credential-filestore erase $AUTH_REGISTRY failed (exit 3): the keyring is locked"
+  run -125 n logout --authfile "$AUTHFILE" --all
+  assert_output "Error: docker-credential-filestore erase $AUTH_REGISTRY failed (exit 3): the keyring is locked"
+  cmp "$AUTHFILE" "$BATS_TEST_TMPDIR/before.json"
+  # Not installed at all: named too.
+  printf 'credential-helpers = ["nosuchhelper"]\n' >"$BATS_TEST_TMPDIR/registries.conf"
+  run -125 env CONTAINERS_REGISTRIES_CONF="$BATS_TEST_TMPDIR/registries.conf" \
+    "$NOOK" --root "$STORE" login --authfile "$AUTHFILE" --tls-verify=false -u tester -p s3cret "$AUTH_REGISTRY"
+  assert_output --partial "docker-credential-nosuchhelper"
+  # logout --all passes over a helper that is not installed, as podman.
+  run -0 env CONTAINERS_REGISTRIES_CONF="$BATS_TEST_TMPDIR/registries.conf" \
+    "$NOOK" --root "$STORE" logout --authfile "$AUTHFILE" --all
+}
+
 @test "login: the password is read from a terminal without echo" {
   run -0 script -qec "$NOOK login --authfile $AUTHFILE --tls-verify=false $AUTH_REGISTRY" /dev/null \
     < <(sleep 1; printf 'tester\n'; sleep 1; printf 's3cret\n'; sleep 2)

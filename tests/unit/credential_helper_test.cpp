@@ -1,5 +1,6 @@
 // docker credential helpers: what they answer, how they fail, and
-// find_credentials asking one an auth file names.
+// find_credentials asking one an auth file names; the stores of
+// registries.conf's credential-helpers in order (credential_store).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "error_text.hpp"
 #include "image/auth_config.hpp"
 #include "image/credential_helper.hpp"
+#include "image/credential_store.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
 
@@ -114,6 +116,140 @@ esac
   ASSERT_TRUE(quay);
   EXPECT_EQ(quay->username, "q");
   EXPECT_EQ(quay->file, podman);
+}
+
+// Logs "VERB INPUT" lines to dir/NAME.log; keeps one login in dir/NAME.
+std::string recording_helper(const std::string& dir, const std::string& name) {
+  return "in=$(cat); echo \"$1 $in\" >>" + dir + "/" + name + ".log\n" + "f=" + dir + "/" + name +
+         "\n" + R"sh(case $1 in
+  store) printf %s "$in" >"$f" ;;
+  get) [ -f "$f" ] && grep -q "\"ServerURL\":\"$in\"" "$f" && cat "$f" && exit 0
+       echo 'credentials not found in native keychain'; exit 1 ;;
+  erase) [ -f "$f" ] || { echo 'credentials not found in native keychain'; exit 1; }; rm "$f" ;;
+  list) if [ -f "$f" ]; then sed 's/.*"ServerURL":"\([^"]*\)".*/{"\1":"u"}/' "$f"; else echo '{}'; fi ;;
+esac
+)sh";
+}
+
+TEST_F(CredentialHelper, StoreEraseAndListSpeakTheProtocol) {
+  helper("rec", recording_helper(dir_, "rec"));
+  credential_helper_store("rec", "quay.io", "alice", "pw");
+  EXPECT_EQ(nook::read_file(dir_ + "/rec"),
+            R"({"ServerURL":"quay.io","Username":"alice","Secret":"pw"})");
+  auto got = credential_helper_get("rec", "quay.io");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->username, "alice");
+  EXPECT_EQ(credential_helper_list("rec"), (std::map<std::string, std::string>{{"quay.io", "u"}}));
+  EXPECT_TRUE(credential_helper_erase("rec", "quay.io"));
+  EXPECT_FALSE(credential_helper_erase("rec", "quay.io"));
+  EXPECT_TRUE(credential_helper_list("rec").empty());
+
+  // A failing store names the server, never the secret it was handed.
+  helper("locked", "cat >/dev/null; echo 'the keyring is locked' >&2; exit 3\n");
+  std::string e =
+      test_util::error_of([] { credential_helper_store("locked", "quay.io", "u", "hidden"); });
+  EXPECT_EQ(e, "docker-credential-locked store quay.io failed (exit 3): the keyring is locked");
+  helper("badlist", "echo '[1]'\n");
+  EXPECT_NE(test_util::error_of([] {
+              credential_helper_list("badlist");
+            }).find("other than a JSON object"),
+            std::string::npos);
+  helper("badlist", "echo '{\"quay.io\": 1}'\n");
+  EXPECT_NE(test_util::error_of([] { credential_helper_list("badlist"); }).find("not a string"),
+            std::string::npos);
+}
+
+class CredentialStore : public CredentialHelper {
+ protected:
+  CredentialSources sources(std::vector<std::string> helpers) {
+    CredentialSources s;
+    s.helpers = std::move(helpers);
+    s.files = {dir_ + "/auth.json"};
+    s.write_file = dir_ + "/auth.json";
+    return s;
+  }
+};
+
+TEST_F(CredentialStore, DefaultIsTheAuthFilesAlone) {
+  nook::image::RegistriesConf conf;
+  EXPECT_EQ(credential_sources(conf, dir_ + "/a.json").helpers,
+            std::vector<std::string>{"containers-auth.json"});
+  conf.credential_helpers = std::vector<std::string>{};
+  EXPECT_EQ(credential_sources(conf, "").helpers, std::vector<std::string>{"containers-auth.json"});
+  conf.credential_helpers = std::vector<std::string>{"pass", "containers-auth.json"};
+  auto s = credential_sources(conf, dir_ + "/a.json");
+  EXPECT_EQ(s.helpers, (std::vector<std::string>{"pass", "containers-auth.json"}));
+  EXPECT_EQ(s.files, std::vector<std::string>{dir_ + "/a.json"});
+  EXPECT_EQ(s.write_file, dir_ + "/a.json");
+}
+
+TEST_F(CredentialStore, LoginGoesToTheFirstStoreThatTakesIt) {
+  helper("rec", recording_helper(dir_, "rec"));
+  auto both = sources({"rec", "containers-auth.json"});
+  EXPECT_EQ(save_login(both, "quay.io", "alice", "pw"), "docker-credential-rec");
+  EXPECT_FALSE(nook::path_exists(dir_ + "/auth.json"));
+  auto c = lookup_credentials(both, "quay.io", "ns/app");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->username, "alice");
+  EXPECT_EQ(c->key, "quay.io");
+
+  // A helper keeps no per-repository logins: the next store takes it.
+  EXPECT_EQ(save_login(both, "quay.io/ns", "bob", "pw2"), dir_ + "/auth.json");
+  // The helper comes first: its registry-wide login wins over the file's.
+  EXPECT_EQ(lookup_credentials(both, "quay.io", "ns/app")->username, "alice");
+  EXPECT_EQ(lookup_credentials(sources({"containers-auth.json"}), "quay.io", "ns/app")->username,
+            "bob");
+  EXPECT_FALSE(lookup_credentials(both, "docker.io", "library/busybox"));
+
+  EXPECT_TRUE(erase_login(both, "quay.io"));
+  EXPECT_FALSE(erase_login(both, "quay.io"));
+  EXPECT_TRUE(erase_login(both, "quay.io/ns"));
+  EXPECT_FALSE(lookup_credentials(both, "quay.io", "ns/app"));
+}
+
+TEST_F(CredentialStore, TheAuthFilesCredHelpersTakeTheirRegistrysLogin) {
+  helper("rec", recording_helper(dir_, "rec"));
+  std::string file = dir_ + "/auth.json";
+  nook::write_file(file, R"({"credHelpers":{"quay.io":"rec"}})", O_CREAT | O_TRUNC);
+  auto s = sources({"containers-auth.json"});
+  EXPECT_EQ(save_login(s, "quay.io", "alice", "pw"), "docker-credential-rec");
+  EXPECT_EQ(nook::read_file(file), R"({"credHelpers":{"quay.io":"rec"}})");
+  EXPECT_EQ(lookup_credentials(s, "quay.io", "")->password, "pw");
+  EXPECT_EQ(save_login(s, "ghcr.io", "carol", "pw3"), file);
+  // podman looks for exactly the key: a namespaced login goes to the file.
+  EXPECT_EQ(save_login(s, "quay.io/ns", "u", "p"), file);
+  EXPECT_NE(test_util::error_of([&] {
+              save_login(sources({"rec"}), "quay.io/ns", "u", "p");
+            }).find("credential helper rec does not take a namespaced key like quay.io/ns"),
+            std::string::npos);
+
+  erase_all_logins(s);
+  EXPECT_FALSE(nook::path_exists(dir_ + "/rec"));
+  EXPECT_FALSE(lookup_credentials(s, "ghcr.io", ""));
+  EXPECT_EQ(credential_helpers_in(file).size(), 0u);
+}
+
+TEST_F(CredentialStore, EveryFailingStoreIsNamedInOneLine) {
+  helper("locked", "cat >/dev/null; echo 'locked' >&2; exit 3\n");
+  helper("down", "cat >/dev/null; echo 'no daemon' >&2; exit 4\n");
+  auto s = sources({"locked", "down"});
+  EXPECT_EQ(test_util::error_of([&] { save_login(s, "quay.io", "u", "p"); }),
+            "storing credentials for quay.io: docker-credential-locked store quay.io failed (exit "
+            "3): locked; docker-credential-down store quay.io failed (exit 4): no daemon");
+  EXPECT_NE(test_util::error_of([&] {
+              lookup_credentials(s, "quay.io", "");
+            }).find("looking up credentials for quay.io: "),
+            std::string::npos);
+  // A later store that has the login answers despite an earlier failure.
+  helper("rec", recording_helper(dir_, "rec"));
+  save_login(sources({"rec"}), "quay.io", "alice", "pw");
+  EXPECT_EQ(lookup_credentials(sources({"locked", "rec"}), "quay.io", "")->username, "alice");
+  // A helper that is not installed holds nothing for logout --all, as podman.
+  EXPECT_NO_THROW(erase_all_logins(sources({"nook-not-installed"})));
+  EXPECT_NE(test_util::error_of([&] {
+              erase_login(sources({"nook-not-installed"}), "quay.io");
+            }).find("docker-credential-nook-not-installed"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -320,14 +320,15 @@ TEST(Login, StoredLoginFollowsPodmansKeyRules) {
   char tmpl[] = "/tmp/nook-login-test-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   std::string file = std::string(tmpl) + "/auth.json";
+  auto sources = credential_sources(RegistriesConf{}, file);
   store_credentials(file, "127.0.0.1:5000/ns", "nsuser", "p1");
-  EXPECT_FALSE(stored_login("127.0.0.1:5000", file));
-  ASSERT_TRUE(stored_login("127.0.0.1:5000/ns", file));
-  EXPECT_EQ(stored_login("127.0.0.1:5000/ns", file)->username, "nsuser");
-  EXPECT_EQ(stored_login("127.0.0.1:5000/ns/app", file)->username, "nsuser");
+  EXPECT_FALSE(stored_login("127.0.0.1:5000", sources));
+  ASSERT_TRUE(stored_login("127.0.0.1:5000/ns", sources));
+  EXPECT_EQ(stored_login("127.0.0.1:5000/ns", sources)->username, "nsuser");
+  EXPECT_EQ(stored_login("127.0.0.1:5000/ns/app", sources)->username, "nsuser");
   store_credentials(file, "127.0.0.1:5000", "hostuser", "p2");
-  EXPECT_EQ(stored_login("127.0.0.1:5000", file)->username, "hostuser");
-  EXPECT_EQ(stored_login("127.0.0.1:5000/ns", file)->username, "nsuser");
+  EXPECT_EQ(stored_login("127.0.0.1:5000", sources)->username, "hostuser");
+  EXPECT_EQ(stored_login("127.0.0.1:5000/ns", sources)->username, "nsuser");
   fs::remove_all(tmpl);
 }
 

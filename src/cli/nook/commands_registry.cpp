@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "image/auth_config.hpp"
 #include "image/client_setup.hpp"
+#include "image/credential_store.hpp"
 #include "image/login.hpp"
 #include "image/push.hpp"
 #include "image/registries_conf.hpp"
@@ -163,10 +164,11 @@ void run_login(const LoginFlags& f) {
     throw Error("Must provide --username with --password-stdin");
   image::RegistriesConf conf = load_conf();
   std::string key = image::auth_key(login_registry(f.registry, conf));
+  image::CredentialSources sources = image::credential_sources(conf, f.authfile);
 
   if (f.get_login) {
     check_authfile(f.authfile);
-    auto creds = image::stored_login(key, f.authfile);
+    auto creds = image::stored_login(key, sources);
     if (!creds || creds->username.empty()) throw Error("not logged into " + key);
     std::printf("%s\n", creds->username.c_str());
     return;
@@ -181,7 +183,7 @@ void run_login(const LoginFlags& f) {
 
   std::optional<image::Credentials> existing;
   if (username.empty() && password.empty()) {
-    existing = image::stored_login(key, f.authfile);
+    existing = image::stored_login(key, sources);
     if (existing && !existing->username.empty()) {
       std::printf("Authenticating with existing credentials for %s\n", key.c_str());
       std::fflush(stdout);
@@ -209,9 +211,8 @@ void run_login(const LoginFlags& f) {
   creds.username = username;
   creds.password = password;
   image::verify_credentials(key, creds, client, conf);
-  std::string path = image::auth_file_write_path(f.authfile);
-  image::store_credentials(path, key, username, password);
-  if (f.verbose) std::printf("Used: %s\n", path.c_str());
+  std::string where = image::save_login(sources, key, username, password);
+  if (f.verbose) std::printf("Used: %s\n", where.c_str());
   std::printf("Login Succeeded!\n");
 }
 
@@ -225,23 +226,23 @@ struct LogoutFlags {
 
 void run_logout(const LogoutFlags& f) {
   check_authfile(f.authfile);
-  std::string path = image::auth_file_write_path(f.authfile);
+  if (f.all && !f.registry.empty()) throw Error("--all takes no arguments");
+  image::RegistriesConf conf = load_conf();
+  image::CredentialSources sources = image::credential_sources(conf, f.authfile);
   if (f.all) {
-    if (!f.registry.empty()) throw Error("--all takes no arguments");
-    image::remove_all_credentials(path);
+    image::erase_all_logins(sources);
     std::printf("Removed login credentials for all registries\n");
     return;
   }
-  image::RegistriesConf conf = load_conf();
   std::string key = image::auth_key(login_registry(f.registry, conf));
-  if (!image::remove_credentials(path, key)) {
+  if (!image::erase_login(sources, key)) {
     // podman's hint when the login came from another tool's file.
     std::optional<image::Credentials> elsewhere;
     try {
-      elsewhere = image::stored_login(key, f.authfile);
+      elsewhere = image::stored_login(key, sources);
     } catch (const Error&) {
     }
-    if (elsewhere && elsewhere->file != path)
+    if (elsewhere && !elsewhere->file.empty() && elsewhere->file != sources.write_file)
       throw Error("not logged into " + key + " with nook; the credentials come from " +
                   elsewhere->file + ", written by another tool: log out with it");
     throw Error("not logged into " + key);

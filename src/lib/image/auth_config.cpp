@@ -256,11 +256,36 @@ bool remove_credentials(const std::string& path, std::string_view key) {
 bool remove_all_credentials(const std::string& path) {
   if (!path_exists(path)) return false;
   json doc = load_for_update(path);
-  auto auths = doc.find("auths");
-  if (auths == doc.end() || auths->empty()) return false;
-  *auths = json::object();
-  save(path, doc);
-  return true;
+  bool any = false;
+  for (const char* section : {"auths", "credHelpers"}) {
+    auto it = doc.find(section);
+    if (it == doc.end() || it->empty()) continue;
+    *it = json::object();
+    any = true;
+  }
+  if (any) save(path, doc);
+  return any;
+}
+
+std::vector<std::pair<std::string, std::string>> credential_helpers_in(const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!path_exists(path)) return out;
+  json doc = parse_file(read_file(path), path);
+  auto helpers = doc.find("credHelpers");
+  if (helpers == doc.end()) return out;
+  for (auto& [k, v] : helpers->items()) {
+    if (!v.is_string() || v.get<std::string>().empty())
+      throw Error(kOp, path, 0, "credHelpers \"" + k + "\" must be a helper name");
+    out.emplace_back(k, v.get<std::string>());
+  }
+  return out;
+}
+
+std::optional<std::string> credential_helper_for_key(const std::string& path,
+                                                     std::string_view key) {
+  for (auto& [k, helper] : credential_helpers_in(path))
+    if (k == key) return helper;
+  return std::nullopt;
 }
 
 }  // namespace nook::image

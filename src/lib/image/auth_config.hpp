@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "image/reference.hpp"
@@ -63,7 +64,15 @@ void store_credentials(const std::string& path, std::string_view key, std::strin
 // Removes key's entry (and for a bare registry, entries written for it as
 // URLs). Returns false when there was none. Keeps everything else.
 bool remove_credentials(const std::string& path, std::string_view key);
-// Removes every "auths" entry (logout --all); false when there were none.
+// Removes every "auths" and "credHelpers" entry (logout --all: the caller
+// erases what the helpers hold first); false when there were none.
 bool remove_all_credentials(const std::string& path);
+
+// The credential helper path's "credHelpers" names for exactly key, as
+// login and logout look it up (podman's rule); nullopt without one or
+// without the file.
+std::optional<std::string> credential_helper_for_key(const std::string& path, std::string_view key);
+// Every "credHelpers" entry of path: key → helper.
+std::vector<std::pair<std::string, std::string>> credential_helpers_in(const std::string& path);
 
 }  // namespace nook::image

@@ -1,5 +1,6 @@
 #include "image/client_setup.hpp"
 
+#include "image/credential_store.hpp"
 #include "sys/error.hpp"
 
 namespace nook::image {
@@ -17,9 +18,9 @@ ClientOptions make_client_options(const ClientOptions& base, const RegistriesCon
     Credentials creds = *credentials;
     c.credentials = [creds](std::string_view, std::string_view) { return creds; };
   } else {
-    std::vector<std::string> files = auth_file_paths(authfile);
-    c.credentials = [files](std::string_view registry, std::string_view repository) {
-      return find_credentials(registry, repository, files);
+    CredentialSources sources = credential_sources(conf, authfile);
+    c.credentials = [sources](std::string_view registry, std::string_view repository) {
+      return lookup_credentials(sources, registry, repository);
     };
   }
   return c;

@@ -15,6 +15,37 @@ std::string trimmed(std::string s) {
   return s.size() > 300 ? s.substr(0, 300) + "..." : s;
 }
 
+struct HelperAnswer {
+  std::string out;
+  bool not_found = false;  // exit status non-zero, "credentials not found"
+};
+
+// Runs docker-credential-HELPER VERB with input on stdin. shown names the
+// request in messages instead of input (a store's input holds the secret).
+HelperAnswer ask_helper(const std::string& helper, const char* verb, const std::string& input,
+                        const std::string& shown = {}) {
+  std::string who = "docker-credential-" + helper;
+  // A helper name is a suffix of a program name, nothing more.
+  if (helper.empty() || helper.find('/') != std::string::npos)
+    throw Error("invalid credential helper name \"" + helper + "\"");
+  CommandResult r;
+  try {
+    r = run_command({who, verb}, input, kTimeoutMs);
+  } catch (const Error& e) {
+    // errno kept: logout --all passes over a helper that is not installed.
+    throw Error(std::string("credential helper: ") + e.what(), e.errnum());
+  }
+  if (r.exit_code == 0) return {std::move(r.out), false};
+  // docker-credential-helpers' wording for "none stored".
+  if (r.out.find("credentials not found") != std::string::npos) return {std::move(r.out), true};
+  // stdout only when it is not an answer: a helper that printed its JSON
+  // and then failed must not put the secret in our message.
+  std::string why = trimmed(!r.err.empty() || r.out.find('{') != std::string::npos ? r.err : r.out);
+  std::string target = shown.empty() ? input : shown;
+  throw Error(who + " " + verb + (target.empty() ? "" : " " + target) + " failed (exit " +
+              std::to_string(r.exit_code) + ")" + (why.empty() ? "" : ": " + why));
+}
+
 }  // namespace
 
 Credentials parse_credential_helper_answer(const std::string& helper, const std::string& text) {
@@ -43,27 +74,36 @@ Credentials parse_credential_helper_answer(const std::string& helper, const std:
 
 std::optional<Credentials> credential_helper_get(const std::string& helper,
                                                  const std::string& server) {
-  std::string who = "docker-credential-" + helper;
-  // A helper name is a suffix of a program name, nothing more.
-  if (helper.empty() || helper.find('/') != std::string::npos)
-    throw Error("invalid credential helper name \"" + helper + "\"");
-  CommandResult r;
-  try {
-    r = run_command({who, "get"}, server, kTimeoutMs);
-  } catch (const Error& e) {
-    throw Error(std::string("credential helper: ") + e.what());
-  }
-  if (r.exit_code != 0) {
-    // docker-credential-helpers' wording for "none stored".
-    if (r.out.find("credentials not found") != std::string::npos) return std::nullopt;
-    // stdout only when it is not an answer: a helper that printed its JSON
-    // and then failed must not put the secret in our message.
-    std::string why =
-        trimmed(!r.err.empty() || r.out.find('{') != std::string::npos ? r.err : r.out);
-    throw Error(who + " get " + server + " failed (exit " + std::to_string(r.exit_code) + ")" +
-                (why.empty() ? "" : ": " + why));
-  }
+  HelperAnswer r = ask_helper(helper, "get", server);
+  if (r.not_found) return std::nullopt;
   return parse_credential_helper_answer(helper, r.out);
+}
+
+void credential_helper_store(const std::string& helper, const std::string& server,
+                             const std::string& username, const std::string& secret) {
+  // docker's field order, so what a helper keeps looks as docker leaves it.
+  nlohmann::ordered_json login{{"ServerURL", server}, {"Username", username}, {"Secret", secret}};
+  HelperAnswer r = ask_helper(helper, "store", login.dump(), server);
+  if (r.not_found)
+    throw Error("docker-credential-" + helper + " store " + server + " failed: " + trimmed(r.out));
+}
+
+bool credential_helper_erase(const std::string& helper, const std::string& server) {
+  return !ask_helper(helper, "erase", server).not_found;
+}
+
+std::map<std::string, std::string> credential_helper_list(const std::string& helper) {
+  std::string who = "docker-credential-" + helper;
+  HelperAnswer r = ask_helper(helper, "list", "");
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (!j.is_object()) throw Error(who + " list answered something other than a JSON object");
+  std::map<std::string, std::string> out;
+  for (auto& [server, user] : j.items()) {
+    if (!user.is_string())
+      throw Error(who + " list: the user of \"" + server + "\" is not a string");
+    out[server] = user.get<std::string>();
+  }
+  return out;
 }
 
 }  // namespace nook::image

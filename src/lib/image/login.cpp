@@ -39,10 +39,10 @@ void verify_credentials(std::string_view key, const Credentials& creds, const Cl
   }
 }
 
-std::optional<Credentials> stored_login(std::string_view key, const std::string& authfile) {
+std::optional<Credentials> stored_login(std::string_view key, const CredentialSources& sources) {
   std::string registry = registry_of_key(key);
   std::string_view path = key.size() > registry.size() ? key.substr(registry.size() + 1) : "";
-  return find_credentials(registry, path, auth_file_paths(authfile));
+  return lookup_credentials(sources, registry, path);
 }
 
 void check_username(std::string_view username) {

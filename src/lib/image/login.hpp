@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "image/auth_config.hpp"
+#include "image/credential_store.hpp"
 #include "image/registries_conf.hpp"
 #include "image/registry_client.hpp"
 
@@ -27,8 +28,8 @@ void verify_credentials(std::string_view key, const Credentials& creds, const Cl
                         const RegistriesConf& conf);
 
 // The credentials a login for key stored, looked up as podman does
-// (auth_file_paths(authfile) in order, most specific key first).
-std::optional<Credentials> stored_login(std::string_view key, const std::string& authfile);
+// (the stores in order, in the auth files the most specific key first).
+std::optional<Credentials> stored_login(std::string_view key, const CredentialSources& sources);
 
 // A user name that fits "user:password" in auth.json: not empty, no ':'
 // (it would be read back as part of the password), no control characters.
