@@ -21,6 +21,7 @@ setup() {
 }
 
 teardown() {
+  [ -z "${FILE_SERVER_PID:-}" ] || kill "$FILE_SERVER_PID" 2>/dev/null || true
   # Layers hold files of subordinate ids: only the namespaces can delete them.
   [ ! -d "$STORE" ] || "$NOOK" --root "$STORE" system reset --force >/dev/null 2>&1 || true
   [ ! -d "$PODMAN_DIR" ] || p system reset --force >/dev/null 2>&1 || true
@@ -187,6 +188,51 @@ Loaded image: localhost/extra:2"
   assert_output "arm64  imported from tarball"
 }
 
+@test "import from an http URL: redirects followed, a 404 or a cut download stores nothing" {
+  local dir=$BATS_TEST_TMPDIR/served port
+  mkdir -p "$dir"
+  make_rootfs_tar "$dir/root.tar"
+  gzip -c "$dir/root.tar" >"$dir/root.tar.gz"
+  # fd 3 closed: bats waits for every holder of its fd 3.
+  python3 "$NOOK_FIXTURES/file-server.py" "$dir" "$BATS_TEST_TMPDIR/port" </dev/null \
+    >"$BATS_TEST_TMPDIR/server.log" 2>&1 3>&- &
+  FILE_SERVER_PID=$!
+  retry 100 0.1 test -s "$BATS_TEST_TMPDIR/port"
+  port=$(cat "$BATS_TEST_TMPDIR/port")
+  local url=http://127.0.0.1:$port
+
+  run -0 --separate-stderr n import -c 'CMD ["/etc/busybox", "sh"]' "$url/root.tar" fromurl:1
+  assert_output --regexp '^sha256:[0-9a-f]{64}$'
+  local id=$output
+  [[ "$stderr" == "Downloading from \"$url/root.tar\""* ]]
+  # The same bytes from a file make the same layer.
+  run -0 n import -q "$dir/root.tar"
+  local layer
+  layer=$(n image inspect --format '{{index .RootFS.Layers 0}}' fromurl:1)
+  run -0 n image inspect --format '{{index .RootFS.Layers 0}}' "$output"
+  assert_output "$layer"
+  run -0 cat "$STORE/layers/${layer#sha256:}/etc/hostname"
+  assert_output imported
+  run -0 n image inspect --format '{{.Config.Cmd}}' "$id"
+  assert_output '[/etc/busybox sh]'
+  # gzip'd, behind a redirect, -q: only the ID.
+  run -0 --separate-stderr n import -q "$url/moved/root.tar.gz" fromurl:2
+  assert_output --regexp '^sha256:[0-9a-f]{64}$'
+  [ -z "$stderr" ]
+
+  local before
+  before=$(n images -q --no-trunc | sort)
+  run n import -q "$url/nosuch.tar" nope:1
+  assert_one_error "import: GET $url/nosuch.tar: HTTP 404"
+  run n import -q "$url/broken/root.tar" nope:2
+  assert_one_error "import: GET $url/broken/root.tar: .*"
+  [ "$(n images -q --no-trunc | sort)" = "$before" ]
+  run -1 n image exists nope:1
+  run -1 n image exists nope:2
+  run -0 find "$STORE/tmp" -mindepth 1 -maxdepth 1
+  assert_output ""
+}
+
 @test "podman loads nook's archives and nook loads podman's, with the same image ID" {
   run -0 npull "$REGISTRY/busybox:latest"
   local id=$output fmt
@@ -318,7 +364,9 @@ Loaded image: localhost/extra:2"
   run n import -q "$BATS_TEST_TMPDIR/root.tar" 'Bad Name'
   assert_one_error '.*invalid reference format'
   run n import -q http://127.0.0.1:1/root.tar
-  assert_one_error '.*is not supported'
+  assert_one_error 'import: GET http://127.0.0.1:1/root.tar: .*'
+  run n import -q ftp://127.0.0.1/root.tar
+  assert_one_error 'import: ftp://127.0.0.1/root.tar: only http:// and https:// URLs can be imported'
   run n import -q "$BATS_TEST_TMPDIR/nosuch.tar"
   assert_one_error '.*nosuch.tar'
   head -c 3000 /dev/urandom >"$BATS_TEST_TMPDIR/junk"

@@ -1058,7 +1058,13 @@ TEST_F(ArchiveTest, ImportRefusesBadInputBeforeTouchingTheStore) {
   EXPECT_NE(attempt(tar, {.reference = "x@sha256:" + std::string(64, 'a')}).find("digest"),
             std::string::npos);
   EXPECT_NE(attempt(tar, {.architecture = "a/b"}).find("platform"), std::string::npos);
-  EXPECT_NE(attempt("https://example.com/root.tar", {}).find("is not supported"),
+  EXPECT_NE(attempt("ftp://127.0.0.1/root.tar", {}).find("only http:// and https:// URLs"),
+            std::string::npos);
+  // Checked before anything is fetched: nothing listens on port 1 anyway.
+  EXPECT_NE(attempt("http://127.0.0.1:1/root.tar", {.changes = {"BOGUS x"}})
+                .find("invalid instruction BOGUS"),
+            std::string::npos);
+  EXPECT_NE(attempt("http://127.0.0.1:1/root.tar", {}).find("import: GET http://127.0.0.1:1/"),
             std::string::npos);
   EXPECT_NE(attempt(dir_ + "/nosuch.tar", {}).find("nosuch.tar"), std::string::npos);
   EXPECT_NE(attempt(dir_, {}).find("is a directory"), std::string::npos);

@@ -99,9 +99,8 @@ void run_import(Context& ctx, const ImportFlags& f) {
   if (!f.reference.empty()) image::import_image_name(f.reference);
   if (f.source == "-" && ::isatty(STDIN_FILENO) == 1)
     throw Error("cannot read from terminal, use command-line redirection or give a file");
-  if (f.source != "-" && f.source.find("://") != std::string::npos)
-    throw Error("importing from a URL (" + f.source +
-                ") is not supported; download it and import the file");
+  if (f.source.find("://") != std::string::npos && !image::is_import_url(f.source))
+    throw Error("import: " + f.source + ": only http:// and https:// URLs can be imported");
 
   ctx.enter_storage_userns();
   options.chown = ctx.can_chown();
@@ -110,6 +109,8 @@ void run_import(Context& ctx, const ImportFlags& f) {
   observer.config = [&](const std::string& d) { progress(f.quiet, "Copying config %s\n", d); };
   observer.writing_manifest = [&] { progress(f.quiet, "Writing manifest to image destination\n"); };
   image::Store& store = ctx.store();
+  // podman says this on stdout, where it spoils `id=$(podman import URL)`.
+  if (image::is_import_url(f.source)) progress(f.quiet, "Downloading from \"%s\"\n", f.source);
   image::ImportedImage img = f.source == "-"
                                  ? image::import_from_fd(store, STDIN_FILENO, options, observer)
                                  : image::import_from_path(store, f.source, options, observer);
@@ -150,7 +151,9 @@ void add_archive_commands(CLI::App& app, Context& ctx) {
     l->callback([&ctx, load] { run_load(ctx, *load); });
 
     CLI::App* i = parent->add_subcommand("import", "Import a tarball to create a filesystem image");
-    i->add_option("path", import->source, "Tarball to import, or - for stdin")->required();
+    i->add_option("path", import->source,
+                  "Tarball to import: a file, an http(s) URL, or - for stdin")
+        ->required();
     i->add_option("reference", import->reference, "Name of the new image");
     i->add_option("-c,--change", import->changes,
                   "Apply the following possible instructions to the created image: CMD | "

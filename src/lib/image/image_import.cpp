@@ -8,10 +8,13 @@
 
 #include <cstring>
 #include <ctime>
+#include <functional>
+#include <utility>
 
 #include "image/config_change.hpp"
 #include "image/decompress.hpp"
 #include "image/digest.hpp"
+#include "image/http_client.hpp"
 #include "image/image_config.hpp"
 #include "image/layer_fetch.hpp"
 #include "image/platform.hpp"
@@ -140,7 +143,37 @@ Platform import_platform(const ImportOptions& o) {
   return parse_platform(format_platform(p));
 }
 
-ImportedImage import_stream(Store& store, int fd, const ImportOptions& options,
+// Puts the tarball at path in the staging area: read from an fd, or downloaded.
+using FetchInto = std::function<Staged(const std::string& path)>;
+
+// A URL's body into path, hashed on the way; redirects followed, the
+// system's CAs, any non-2xx status is an error naming it.
+Staged download_in(const std::string& url, const std::string& path) {
+  UniqueFd out = open_fd(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  Hasher h;
+  Staged s{path, {}, 0};
+  HttpClient http(HttpOptions{"nook/" NOOK_VERSION});
+  HttpRequest req;
+  req.url = url;
+  req.follow_redirects = true;
+  req.sink = [&](long, const char* data, size_t n) {
+    h.update(data, n);
+    write_all(out.get(), std::string_view(data, n), path);
+    s.size += n;
+  };
+  HttpResponse r;
+  try {
+    r = http.perform(req);
+  } catch (const Error& e) {
+    throw Error(std::string("import: ") + e.what());
+  }
+  if (r.status < 200 || r.status > 299)
+    throw Error("import: GET " + url + ": HTTP " + std::to_string(r.status));
+  s.digest = h.digest();
+  return s;
+}
+
+ImportedImage import_stream(Store& store, const FetchInto& fetch, const ImportOptions& options,
                             const ImportObserver& observer, int64_t sec, long nsec) {
   ContainerConfig container;
   for (const std::string& change : options.changes) apply_config_change(container, change);
@@ -150,7 +183,7 @@ ImportedImage import_stream(Store& store, int fd, const ImportOptions& options,
   FileLock writer = store.lock_shared();
   store.remove_abandoned_staging();
   StagingDir staging = store.make_staging_dir();
-  Staged input = copy_in(fd, staging.path() + "/input");
+  Staged input = fetch(staging.path() + "/input");
   if (input.size == 0) throw Error("import: the tarball is empty");
 
   LayerSource source;
@@ -237,31 +270,55 @@ std::string import_image_name(std::string_view reference) {
   return r.string();
 }
 
+namespace {
+
+// options.created_unix, or now.
+std::pair<int64_t, long> creation_time(const ImportOptions& options) {
+  if (options.created_unix != 0) return {options.created_unix, 0};
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return {now.tv_sec, now.tv_nsec};
+}
+
+FetchInto copy_from(int fd) {
+  return [fd](const std::string& path) { return copy_in(fd, path); };
+}
+
+}  // namespace
+
 ImportedImage import_from_fd(Store& store, int fd, const ImportOptions& options,
                              const ImportObserver& observer) {
-  int64_t sec = options.created_unix;
-  long nsec = 0;
-  if (sec == 0) {
-    struct timespec now;
-    ::clock_gettime(CLOCK_REALTIME, &now);
-    sec = now.tv_sec;
-    nsec = now.tv_nsec;
-  }
-  return import_stream(store, fd, options, observer, sec, nsec);
+  auto [sec, nsec] = creation_time(options);
+  return import_stream(store, copy_from(fd), options, observer, sec, nsec);
+}
+
+bool is_import_url(std::string_view source) {
+  return source.starts_with("http://") || source.starts_with("https://");
+}
+
+ImportedImage import_from_url(Store& store, const std::string& url, const ImportOptions& options,
+                              const ImportObserver& observer) {
+  if (!is_import_url(url)) throw Error("import: " + url + " is not an http:// or https:// URL");
+  auto [sec, nsec] = creation_time(options);
+  return import_stream(
+      store, [&url](const std::string& path) { return download_in(url, path); }, options, observer,
+      sec, nsec);
 }
 
 ImportedImage import_from_path(Store& store, const std::string& path, const ImportOptions& options,
                                const ImportObserver& observer) {
-  if (path.find("://") != std::string::npos)
-    throw Error("importing from a URL (" + path +
-                ") is not supported; download it and import the file");
+  if (path.find("://") != std::string::npos) {
+    if (is_import_url(path)) return import_from_url(store, path, options, observer);
+    throw Error("import: " + path + ": only http:// and https:// URLs can be imported");
+  }
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw_errno("open", path);
   struct stat st;
   if (::fstat(fd.get(), &st) < 0) throw_errno("fstat", path);
   if (S_ISDIR(st.st_mode)) throw Error("import: " + path + " is a directory, not a tarball");
   if (!S_ISREG(st.st_mode)) return import_from_fd(store, fd.get(), options, observer);
-  return import_stream(store, fd.get(), options, observer, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  return import_stream(store, copy_from(fd.get()), options, observer, st.st_mtim.tv_sec,
+                       st.st_mtim.tv_nsec);
 }
 
 }  // namespace nook::image

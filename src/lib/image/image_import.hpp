@@ -13,6 +13,7 @@
 // measured for its diff ID, then stored like a pulled layer.
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "image/store.hpp"
@@ -44,10 +45,16 @@ struct ImportedImage {
 // takes the store's writer lock; throws nook::Error.
 ImportedImage import_from_fd(Store& store, int fd, const ImportOptions& options,
                              const ImportObserver& observer = {});
-// A file: its mtime is the image's creation time. http(s):// and other
-// URLs are refused ("not supported").
+// A file: its mtime is the image's creation time. An http:// or https://
+// URL is downloaded (import_from_url); other URLs are refused.
 ImportedImage import_from_path(Store& store, const std::string& path, const ImportOptions& options,
                                const ImportObserver& observer = {});
+// As podman: the tarball downloaded (redirects followed, TLS verified with
+// the system's CAs) straight into the staging area; created = now. A
+// non-2xx answer is an error naming its status.
+ImportedImage import_from_url(Store& store, const std::string& url, const ImportOptions& options,
+                              const ImportObserver& observer = {});
+bool is_import_url(std::string_view source);
 
 // podman's name for an imported image: short names under localhost/,
 // ":latest" added. Throws nook::Error for an invalid reference or a digest.
