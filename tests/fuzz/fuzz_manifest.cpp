@@ -3,13 +3,17 @@
 // sent; the rest is the body. Only nook::Error may come out. Whatever parses
 // must survive emit → parse unchanged (save/push/commit write documents back
 // that way), emitting twice must give the same bytes, and a platform chosen
-// from a list must match what was asked and never be an attestation.
+// from a list must match what was asked and never be an attestation. An
+// index.json found in an OCI layout merges with a new one or is refused,
+// and the new entries always end the merged list.
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "image/image_config.hpp"
 #include "image/manifest.hpp"
+#include "image/oci_layout_update.hpp"
 #include "image/platform.hpp"
 #include "sys/error.hpp"
 
@@ -93,6 +97,23 @@ void fuzz_platform(std::string_view text) {
   }
 }
 
+void fuzz_index_merge(std::string_view text) {
+  constexpr std::string_view kAdded =
+      R"({"schemaVersion":2,"manifests":[{"digest":"sha256:ff","annotations":)"
+      R"({"org.opencontainers.image.ref.name":"fuzz:1"}}]})";
+  std::string merged;
+  try {
+    merged = merge_oci_index(text, kAdded);
+  } catch (const nook::Error&) {
+    return;
+  }
+  nlohmann::json j = nlohmann::json::parse(merged, nullptr, false);
+  check(j.is_object() && j["manifests"].is_array() && !j["manifests"].empty());
+  check(j["manifests"].back()["digest"] == "sha256:ff");
+  // Merging the same again changes nothing: the name moves onto itself.
+  check(merge_oci_index(merged, kAdded) == merged);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -101,6 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   fuzz_manifest(text, content_type);
   fuzz_config(text);
+  fuzz_index_merge(text);
   if (text.size() < 256) fuzz_platform(text);
   return 0;
 }

@@ -23,12 +23,17 @@ setup() {
 teardown() {
   [ -z "${FILE_SERVER_PID:-}" ] || kill "$FILE_SERVER_PID" 2>/dev/null || true
   # Layers hold files of subordinate ids: only the namespaces can delete them.
-  [ ! -d "$STORE" ] || "$NOOK" --root "$STORE" system reset --force >/dev/null 2>&1 || true
+  local s
+  for s in "$STORE" "$BATS_TEST_TMPDIR/store2" "$BATS_TEST_TMPDIR/store3"; do
+    [ ! -d "$s" ] || "$NOOK" --root "$s" system reset --force >/dev/null 2>&1 || true
+  done
   [ ! -d "$PODMAN_DIR" ] || p system reset --force >/dev/null 2>&1 || true
   nook_teardown
 }
 
 n() { "$NOOK" --root "$STORE" "$@"; }
+n2() { "$NOOK" --root "$BATS_TEST_TMPDIR/store2" "$@"; }
+n3() { "$NOOK" --root "$BATS_TEST_TMPDIR/store3" "$@"; }
 npull() { n pull -q --tls-verify=false "$@"; }
 # podman with a store of this test's own (never the user's).
 p() {
@@ -231,6 +236,86 @@ Loaded image: localhost/extra:2"
   run -1 n image exists nope:2
   run -0 find "$STORE/tmp" -mindepth 1 -maxdepth 1
   assert_output ""
+}
+
+@test "save --format oci-dir into an existing OCI layout adds the image, as podman does; podman adds to nook's" {
+  run -0 npull "$REGISTRY/busybox:latest"
+  local bb=$output layout=$BATS_TEST_TMPDIR/layout
+  make_rootfs_tar "$BATS_TEST_TMPDIR/root.tar"
+  run -0 n import -q "$BATS_TEST_TMPDIR/root.tar" mine:1
+  local mine=${output#sha256:}
+  n save -q --format oci-dir -o "$layout" "$REGISTRY/busybox"
+  run -0 --separate-stderr n save --format oci-dir -o "$layout" mine:1
+  [[ "$stderr" == *"Writing manifest to image destination"* ]]
+  run -0 jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$layout/index.json"
+  assert_output "$REGISTRY/busybox:latest
+localhost/mine:1"
+  # Saving a name again moves it; blobs already there are kept, not rewritten.
+  local inode
+  inode=$(stat -c %i "$layout/blobs/sha256/${bb#sha256:}")
+  n tag "$REGISTRY/busybox" mine:1
+  n save -q --format oci-dir -o "$layout" mine:1
+  run -0 jq -r '.manifests[] | .annotations["org.opencontainers.image.ref.name"] + " " + .digest' "$layout/index.json"
+  assert_line --index 0 --partial "$REGISTRY/busybox:latest sha256:"
+  assert_line --index 1 "localhost/mine:1 $(jq -r '.manifests[0].digest' "$layout/index.json")"
+  [ "${#lines[@]}" -eq 2 ]
+  assert_equal "$(stat -c %i "$layout/blobs/sha256/${bb#sha256:}")" "$inode"
+  n tag "$mine" mine:1
+  n save -q --format oci-dir -o "$layout" mine:1
+  [ -z "$(find "$layout" -name '*.nook-*')" ]
+
+  # Both images load back from the one layout, by name.
+  run -0 n2 load -q -i "$layout"
+  run -0 n2 image inspect --format '{{.Id}}' "$REGISTRY/busybox:latest" localhost/mine:1
+  assert_output "${bb#sha256:}
+$mine"
+
+  # podman adds its image to nook's layout, and loads it from there.
+  run -0 p import -q "$BATS_TEST_TMPDIR/root.tar" localhost/frompodman:1
+  run -0 p save -q --format oci-dir -o "$layout" localhost/frompodman:1
+  run -0 jq -r '.manifests | length' "$layout/index.json"
+  assert_output 3
+  # nook adds to podman's layout in turn.
+  p save -q --format oci-dir -o "$BATS_TEST_TMPDIR/p-layout" localhost/frompodman:1
+  n save -q --format oci-dir -o "$BATS_TEST_TMPDIR/p-layout" "$REGISTRY/busybox"
+  run -0 jq -r '.manifests[].annotations["org.opencontainers.image.ref.name"]' "$BATS_TEST_TMPDIR/p-layout/index.json"
+  assert_output "localhost/frompodman:1
+$REGISTRY/busybox:latest"
+  run -0 n3 load -q -i "$BATS_TEST_TMPDIR/p-layout"
+  run -0 n3 image exists localhost/frompodman:1
+  run -0 n3 image exists "$REGISTRY/busybox:latest"
+}
+
+@test "save --format oci-dir into a broken or foreign directory changes nothing there" {
+  run -0 npull "$REGISTRY/busybox:latest"
+  local layout=$BATS_TEST_TMPDIR/layout
+  mkdir -p "$layout"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+  echo 'not json' >"$layout/index.json"
+  run n save --format oci-dir -o "$layout" "$REGISTRY/busybox"
+  assert_one_error "$layout/index.json: not a JSON document"
+  echo '{"manifests": {}}' >"$layout/index.json"
+  run n save --format oci-dir -o "$layout" "$REGISTRY/busybox"
+  assert_one_error '.*"manifests" must be an array'
+  echo '{"imageLayoutVersion":"2.0.0"}' >"$layout/oci-layout"
+  echo '{"manifests": []}' >"$layout/index.json"
+  run n save --format oci-dir -o "$layout" "$REGISTRY/busybox"
+  assert_one_error 'unsupported OCI layout version "2.0.0"'
+  rm "$layout/index.json"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+  run n save --format oci-dir -o "$layout" "$REGISTRY/busybox"
+  assert_one_error ".*$layout/index.json"
+  run -0 ls -A "$layout"
+  assert_output "oci-layout"
+  # Not a layout: refused (podman would write into it); docker-dir never adds.
+  mkdir -p "$BATS_TEST_TMPDIR/other" && touch "$BATS_TEST_TMPDIR/other/notes"
+  run n save --format oci-dir -o "$BATS_TEST_TMPDIR/other" "$REGISTRY/busybox"
+  assert_one_error ".*other exists and is not empty \(and is not an OCI layout\)"
+  n save -q --format docker-dir -o "$BATS_TEST_TMPDIR/dd" "$REGISTRY/busybox"
+  run n save --format docker-dir -o "$BATS_TEST_TMPDIR/dd" "$REGISTRY/busybox"
+  assert_one_error ".*dd exists and is not empty"
+  run -0 ls -A "$BATS_TEST_TMPDIR/other"
+  assert_output notes
 }
 
 @test "podman loads nook's archives and nook loads podman's, with the same image ID" {

@@ -14,6 +14,7 @@
 #include "image/archive_writer.hpp"
 #include "image/decompress.hpp"
 #include "image/digest.hpp"
+#include "image/oci_layout_update.hpp"
 #include "image/reference.hpp"
 #include "image/stored_image.hpp"
 #include "sys/error.hpp"
@@ -354,7 +355,16 @@ void save_to_path(Store& store, const std::vector<SaveItem>& items, ArchiveForma
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) {
       if (!S_ISDIR(st.st_mode)) throw Error("save: " + path + " exists and is not a directory");
-      if (!is_empty_dir(path)) throw Error("save: " + path + " exists and is not empty");
+      if (!is_empty_dir(path)) {
+        // podman adds to an OCI layout; anything else it would write into,
+        // or (docker-dir) empty first: refused here instead.
+        if (format != ArchiveFormat::oci_dir || !is_oci_layout_dir(path))
+          throw Error("save: " + path + " exists and is not empty" +
+                      (format == ArchiveFormat::oci_dir ? " (and is not an OCI layout)" : ""));
+        std::unique_ptr<ArchiveSink> sink = oci_layout_update_sink(path);
+        write_format(store, items, format, *sink, observer);
+        return;
+      }
     }
     if (!::mkdtemp(tmpl.data())) throw_errno("create", path);
     Temporary tmp(tmpl);
