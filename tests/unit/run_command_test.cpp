@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "error_text.hpp"
@@ -83,6 +85,23 @@ TEST(RunCommand, AKilledHelperTakesItsChildrenAlong) {
   for (int i = 0; i < 500 && !dead(stat); ++i) ::usleep(10'000);
   EXPECT_TRUE(dead(stat)) << stat;
   std::filesystem::remove_all(tmpl);
+}
+
+TEST(RunCommand, SignalsTheCallerIgnoresAreNotIgnoredInTheHelper) {
+  struct sigaction ignore {
+  }, old{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGTERM, &ignore, &old);
+  sigset_t term, old_mask;
+  sigemptyset(&term);
+  sigaddset(&term, SIGUSR1);
+  ::pthread_sigmask(SIG_BLOCK, &term, &old_mask);
+  auto r = run_command({"sh", "-c", "kill -TERM $$; echo survived"}, "", 5000);
+  auto blocked = run_command({"sh", "-c", "grep SigBlk /proc/self/status"}, "", 5000);
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGTERM, &old, nullptr);
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.out;
+  EXPECT_EQ(blocked.out, "SigBlk:\t0000000000000000\n");
 }
 
 TEST(RunCommand, EndlessOutputIsCutOff) {

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -18,6 +17,7 @@
 
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
+#include "sys/spawn.hpp"
 
 namespace nook::runtime {
 namespace {
@@ -108,41 +108,22 @@ UniqueFd above_stdio(UniqueFd fd) {
   return moved;
 }
 
-std::vector<char*> c_strings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 pid_t spawn(const oci::Hook& hook, int stdin_fd, const std::string& what) {
   std::vector<std::string> args =
       hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
-  auto argv = c_strings(args);
-  auto envp = c_strings(hook.env);
+  auto argv = c_string_array(args);
+  auto envp = c_string_array(hook.env);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  if (int e = posix_spawn_file_actions_init(&actions)) throw Error("posix_spawn", what, e);
-  if (int e = posix_spawnattr_init(&attr)) {
-    posix_spawn_file_actions_destroy(&actions);
-    throw Error("posix_spawn", what, e);
-  }
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  int err = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+  SpawnActions actions;
+  actions.dup2(stdin_fd, 0);
   // Only stdio reaches the hook, whatever the runtime holds open.
-  if (!err) err = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  actions.close_from(3);
+  SpawnAttributes attr;
   // Signals the runtime ignores or blocks must not stay ignored in the hook.
-  if (!err) err = posix_spawnattr_setsigmask(&attr, &none);
-  if (!err) err = posix_spawnattr_setsigdefault(&attr, &all);
-  if (!err) err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  attr.default_signals();
   pid_t pid = -1;
-  if (!err) err = posix_spawn(&pid, hook.path.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
+  int err =
+      posix_spawn(&pid, hook.path.c_str(), actions.get(), attr.get(), argv.data(), envp.data());
   if (err) throw Error(what, hook.path, err, "cannot execute");
   return pid;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/process.hpp"
+#include "sys/spawn.hpp"
 
 extern char** environ;
 
@@ -40,34 +40,6 @@ Pipe make_stdin_socket() {
   return {UniqueFd(sv[0]), UniqueFd(sv[1])};
 }
 
-class SpawnAttributes {
- public:
-  SpawnAttributes() {
-    if (int e = posix_spawnattr_init(&a_)) throw Error("posix_spawn", {}, e);
-  }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&a_); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t* get() { return &a_; }
-
- private:
-  posix_spawnattr_t a_;
-};
-
-class SpawnActions {
- public:
-  SpawnActions() {
-    if (int e = posix_spawn_file_actions_init(&a_)) throw Error("posix_spawn", {}, e);
-  }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&a_); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &a_; }
-
- private:
-  posix_spawn_file_actions_t a_;
-};
-
 }  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
@@ -77,25 +49,21 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   Pipe in = make_stdin_socket(), out = make_pipe(), err = make_pipe();
 
   SpawnActions actions;
-  int e = posix_spawn_file_actions_adddup2(actions.get(), in.read.get(), 0);
-  if (!e) e = posix_spawn_file_actions_adddup2(actions.get(), out.write.get(), 1);
-  if (!e) e = posix_spawn_file_actions_adddup2(actions.get(), err.write.get(), 2);
+  actions.dup2(in.read.get(), 0);
+  actions.dup2(out.write.get(), 1);
+  actions.dup2(err.write.get(), 2);
   // Nothing else of ours (store locks, sockets) reaches the helper.
-  if (!e) e = posix_spawn_file_actions_addclosefrom_np(actions.get(), 3);
-  if (e) throw Error("posix_spawn", program, e);
+  actions.close_from(3);
 
+  SpawnAttributes attr;
+  attr.default_signals();
   // A process group of its own: a helper that hangs is killed with
   // whatever it started (a shell script's children).
-  SpawnAttributes attr;
-  e = posix_spawnattr_setpgroup(attr.get(), 0);
-  if (!e) e = posix_spawnattr_setflags(attr.get(), POSIX_SPAWN_SETPGROUP);
-  if (e) throw Error("posix_spawn", program, e);
+  attr.own_process_group();
 
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<char*> args = c_string_array(argv);
   pid_t pid = -1;
-  e = posix_spawnp(&pid, program.c_str(), actions.get(), attr.get(), args.data(), environ);
+  int e = posix_spawnp(&pid, program.c_str(), actions.get(), attr.get(), args.data(), environ);
   if (e) throw Error("run", program, e, e == ENOENT ? "not found in $PATH" : "");
   in.read.reset();
   out.write.reset();
