@@ -82,6 +82,18 @@ class StoreTest : public ::testing::Test {
   std::string root_;
 };
 
+TEST(ImageSize, LayersPlusTheManifestTwiceAndTheConfigAsPodmanCounts) {
+  // podman 4.3 said 2141356 for a 2140160-byte layer, a 406-byte manifest
+  // and a 384-byte config.
+  LayerRecord l;
+  l.size = 2140160;
+  EXPECT_EQ(nook::image::image_size({l}, 406, 384), 2141356);
+  LayerRecord l2;
+  l2.size = 1000;
+  EXPECT_EQ(nook::image::image_size({l, l2}, 406, 384), 2142356);
+  EXPECT_EQ(nook::image::image_size({}, 10, 5), 25);
+}
+
 TEST_F(StoreTest, RecordsAndListsImagesWithNamesDigestsAndLayers) {
   Store s(root_);
   auto base = add_layer(s, "base");

@@ -306,12 +306,15 @@ TEST_F(LayerUnpack, EachFileType) {
   null.perm = 0666;
   null.rmajor = 1;
   null.rminor = 3;
-  auto res = unpack(make_tar({dir("etc"), file("etc/hello", "hello\n"), file("empty", ""),
+  std::string tar = make_tar({dir("etc"), file("etc/hello", "hello\n"), file("empty", ""),
                               symlink("etc/link", "hello"), symlink("abs", "/etc/hello"),
                               hardlink("etc/hard", "etc/hello"), dir("dev"), fifo, null,
-                              file("implicit/parent/f", "x")}));
+                              file("implicit/parent/f", "x")});
+  auto res = unpack(tar);
   EXPECT_EQ(res.entries, 10u);
   EXPECT_EQ(res.bytes_written, 7u);
+  // The whole stream, end-of-archive blocks and padding included (podman's layer size).
+  EXPECT_EQ(res.tar_size, tar.size());
   EXPECT_EQ(read("etc/hello"), "hello\n");
   EXPECT_EQ(read("empty"), "");
   EXPECT_EQ(fs::read_symlink(p("etc/link")), "hello");

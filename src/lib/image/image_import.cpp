@@ -249,7 +249,7 @@ ImportedImage import_stream(Store& store, const FetchInto& fetch, const ImportOp
   rec.manifest_media_type = std::string(media_type::oci_manifest);
   rec.created = config.created;
   rec.added = static_cast<int64_t>(std::time(nullptr));
-  rec.size = layer.record.size;
+  rec.size = image_size({layer.record}, manifest.size(), config_bytes.size());
   rec.layers = {layer.record.diff_id};
   if (!name.empty()) {
     rec.names = {name};

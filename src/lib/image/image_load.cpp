@@ -265,10 +265,8 @@ std::vector<LoadedImage> store_images(Store& store, ArchiveFiles& files,
     rec.manifest_media_type = p.manifest_media_type;
     rec.created = p.config.created;
     rec.added = static_cast<int64_t>(std::time(nullptr));
-    for (const LayerRecord& l : stored[i]) {
-      rec.layers.push_back(l.diff_id);
-      rec.size += l.size;
-    }
+    for (const LayerRecord& l : stored[i]) rec.layers.push_back(l.diff_id);
+    rec.size = image_size(stored[i], p.manifest.size(), p.config_bytes.size());
     rec.names = p.names;
     for (const std::string& name : p.names) {
       std::string repo = parse_reference(name).repository();

@@ -113,7 +113,7 @@ LayerFetchResult finish_layer(Store& store, Staged& staged, UnpackThread& unpack
                 ", the image config says " + source.diff_id);
   staged.blob_fd.reset();
   LayerRecord rec{source.diff_id, std::move(blob_digest), source.media_type, compressed_size,
-                  static_cast<int64_t>(r.bytes_written)};
+                  static_cast<int64_t>(r.tar_size)};
   store.publish_layer(staged.tree, staged.blob, rec);
   return LayerFetchResult{LayerOutcome::fetched, rec, r.skipped_devices};
 }

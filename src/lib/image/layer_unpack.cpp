@@ -95,6 +95,7 @@ class TarStream {
     if (error_) std::rethrow_exception(error_);
   }
   std::string diff_id() const { return hasher_.digest(); }
+  uint64_t total() const { return total_; }
 
  private:
   Decompressor& dec_;
@@ -682,6 +683,7 @@ UnpackResult unpack_layer(int compressed_fd, const std::string& media_type,
   stream.drain();
   u.finish_dirs();
   res.diff_id = stream.diff_id();
+  res.tar_size = stream.total();
   return res;
 }
 

@@ -32,6 +32,7 @@ struct UnpackOptions {
 
 struct UnpackResult {
   uint64_t bytes_written = 0;    // file data written (holes excluded)
+  uint64_t tar_size = 0;         // bytes of the uncompressed tar stream
   uint64_t entries = 0;          // tar entries, whiteouts included
   std::string diff_id;           // "sha256:<hex>" of the uncompressed tar
   uint64_t skipped_devices = 0;  // device nodes mknod refused (user namespace)

@@ -132,10 +132,8 @@ PulledImage pull_reference(Store& store, const Reference& ref, const RegistriesC
       image.manifest_media_type = manifest.media_type;
       image.created = config.created;
       image.added = static_cast<int64_t>(std::time(nullptr));
-      for (const LayerRecord& l : layers) {
-        image.layers.push_back(l.diff_id);
-        image.size += l.size;
-      }
+      for (const LayerRecord& l : layers) image.layers.push_back(l.diff_id);
+      image.size = image_size(layers, resolved.manifest.bytes.size(), config_bytes.size());
       Reference named = ref;
       named.digest.clear();
       if (!ref.tag.empty()) image.names.push_back(named.string());

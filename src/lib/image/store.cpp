@@ -117,6 +117,13 @@ bool is_hex(std::string_view s) {
 
 }  // namespace
 
+int64_t image_size(const std::vector<LayerRecord>& layers, size_t manifest_bytes,
+                   size_t config_bytes) {
+  int64_t size = 2 * static_cast<int64_t>(manifest_bytes) + static_cast<int64_t>(config_bytes);
+  for (const LayerRecord& l : layers) size += l.size;
+  return size;
+}
+
 std::string default_store_root() {
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x == '/') return std::string(x) + "/nook";
   return home_dir() + "/.local/share/nook";

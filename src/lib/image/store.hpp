@@ -40,7 +40,9 @@ struct LayerRecord {
   std::string blob_digest;  // the compressed blob it came from
   std::string media_type;   // of that blob
   int64_t compressed_size = 0;
-  int64_t size = 0;  // bytes of file data unpacked
+  // Bytes of the uncompressed tar (podman's layer size). Stores made before
+  // this counted the file data instead, a little less.
+  int64_t size = 0;
 };
 
 struct ImageRecord {
@@ -49,11 +51,17 @@ struct ImageRecord {
   std::string manifest_media_type;
   std::string created;                    // the config's "created" (RFC 3339), may be empty
   int64_t added = 0;                      // unix seconds when stored
-  int64_t size = 0;                       // sum of the layers' sizes
+  int64_t size = 0;                       // image_size()
   std::vector<std::string> names;         // "docker.io/library/busybox:latest"
   std::vector<std::string> repo_digests;  // "docker.io/library/busybox@sha256:…"
   std::vector<std::string> layers;        // diff ids, base first
 };
+
+// An image's size as podman reports it: its layers' uncompressed tar sizes
+// plus what containers/storage keeps beside them, the manifest (twice:
+// under its digest and as "manifest") and the config.
+int64_t image_size(const std::vector<LayerRecord>& layers, size_t manifest_bytes,
+                   size_t config_bytes);
 
 // A private directory under tmp/ that is removed when the object dies
 // (unless its content was moved away). Its flock tells others it is alive.
