@@ -27,11 +27,18 @@ setup() {
 teardown() {
   # Layers hold files of subordinate ids: only the namespace can delete them.
   [ ! -d "$STORE" ] || "$NOOK" --root "$STORE" system reset --force >/dev/null 2>&1 || true
+  [ ! -d "$BATS_TEST_TMPDIR/podman" ] || p system reset --force >/dev/null 2>&1 || true
   nook_teardown
 }
 
 n() { "$NOOK" --root "$STORE" "$@"; }
 npull() { n pull --tls-verify=false "$@"; }
+# podman with a store of this test's own (never the user's).
+p() {
+  podman --root "$BATS_TEST_TMPDIR/podman/root" --runroot "$BATS_TEST_TMPDIR/podman/run" \
+    --storage-driver overlay --tmpdir "$BATS_TEST_TMPDIR/podman/tmp" --events-backend file \
+    --cgroup-manager cgroupfs "$@"
+}
 
 @test "pull prints podman's progress on stderr and the image ID on stdout" {
   run --separate-stderr npull "$REGISTRY/busybox:latest"
@@ -91,6 +98,13 @@ npull() { n pull --tls-verify=false "$@"; }
   assert_output ""
   run -0 n images --noheading
   refute_line --partial REPOSITORY
+  # An argument filters by reference, as podman images IMAGE.
+  run -0 n images --format '{{.Tag}}' "$REGISTRY/busybox:1.36"
+  assert_output "1.36"
+  run -0 n images --noheading nosuchimage
+  assert_output ""
+  run -125 n images a b
+  assert_output --partial "Error: "
 }
 
 @test "images --format json: podman's ImageSummary objects, one per name; --sort size is numeric" {
@@ -239,6 +253,9 @@ application/vnd.oci.image.manifest.v1+json"
   run -0 n image inspect --format '{{range .RepoTags}}{{.}} {{end}}' "$id"
   assert_output "$REGISTRY/busybox:latest localhost/mybox:latest localhost/myrepo/mybox:2 "
   run -0 n untag "$id" mybox
+  # podman's name in the error: a short name is under localhost/.
+  run -125 n untag "$id" mybox:9
+  assert_output "Error: localhost/mybox:9: tag not known"
   run -0 n rmi myrepo/mybox:2
   assert_output "Untagged: localhost/myrepo/mybox:2"
   run -0 n image exists "$id"
@@ -354,6 +371,43 @@ application/vnd.oci.image.manifest.v1+json"
   assert_output "Error: nosuchimage: image not known"
 }
 
+@test "history and sizes read as podman 4.3's: base image IDs down the history, empty layers, JSON" {
+  local base='[{"created":"2024-01-02T03:04:05Z","created_by":"/bin/sh -c #(nop) ADD file:aaa in /"},
+    {"created":"2024-01-02T03:04:06Z","created_by":"/bin/sh -c #(nop) CMD [\"sh\"]","empty_layer":true},
+    {"created":"2024-01-02T03:04:07.123456789Z","comment":"second <layer> & more",
+     "created_by":"/bin/sh -c echo b > /etc/b && a command long enough to be cut short"}]'
+  local child
+  child=$(jq -c '. + [{"created":"2024-02-01T00:00:00Z","created_by":"/bin/sh -c echo c"},
+    {"created":"2024-02-01T00:00:01Z","created_by":"/bin/sh -c #(nop) ENV X=1","empty_layer":true}]' <<<"$base")
+  local l1='{"entries":[{"path":"etc/a","data":"aaa"}]}' l2='{"entries":[{"path":"etc/b","size":5000,"fill":"random"}]}'
+  image_from_json "$BATS_TEST_TMPDIR/base" "{\"layers\":[$l1,$l2],\"history\":$base}" >/dev/null
+  image_from_json "$BATS_TEST_TMPDIR/child" \
+    "{\"layers\":[$l1,$l2,{\"entries\":[{\"path\":\"etc/c\",\"data\":\"c\"}]}],\"history\":$child}" >/dev/null
+  registry push "$BATS_TEST_TMPDIR/base" hist/base:1 >/dev/null
+  registry push "$BATS_TEST_TMPDIR/child" hist/child:1 >/dev/null
+  local b=$REGISTRY/hist/base:1 c=$REGISTRY/hist/child:1 args t
+  for t in n p; do
+    "$t" pull -q --tls-verify=false "$b" >/dev/null
+    "$t" pull -q --tls-verify=false "$c" >/dev/null
+  done
+  for args in "history $c" "history --no-trunc $c" "history --format json $c" "history -q $c" \
+    "history --human=false $b" "image inspect --format {{.Size}} $c" "images --format {{.ID}}:{{.Size}} $c"; do
+    # shellcheck disable=SC2086 # the words of $args are the arguments
+    run -0 p $args
+    local want=$output
+    # shellcheck disable=SC2086
+    run -0 n $args
+    [ "$output" = "$want" ] || fail "nook $args printed:"$'\n'"$output"$'\n'"podman printed:"$'\n'"$want"
+  done
+  # The base image's ID shows where the child stands on it.
+  run -0 n history -q "$c"
+  assert_output "$(n images -q "$c")
+<missing>
+$(n images -q "$b")
+<missing>
+<missing>"
+}
+
 @test "image prune removes dangling images only; -a all; system reset everything" {
   run -0 npull -q "$REGISTRY/busybox:latest"
   local id=$output
@@ -369,6 +423,11 @@ application/vnd.oci.image.manifest.v1+json"
   npull -q "$REGISTRY/busybox:latest" >/dev/null
   # Without -f it asks; "no" keeps everything.
   run -0 n image prune -a <<<"n"
+  run -0 n image exists "$id"
+  # No answer at all is an error, as in podman, and nothing goes.
+  run -125 n image prune -a </dev/null
+  assert_output --partial "Error: no answer: standard input ended (--force skips the question)"
+  run -125 n system reset </dev/null
   run -0 n image exists "$id"
   run -0 n system reset <<<"y"
   assert [ ! -e "$STORE" ]

@@ -58,6 +58,7 @@ void add_registry_commands(CLI::App& app, Context& ctx);  // push, login, logout
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
 // podman's "... [y/N] " prompt on stderr; true only for y/Y/yes on stdin.
+// Throws Error when stdin ends without an answer, as podman fails then.
 bool confirm(const std::string& question);
 
 // Renders rows with a Go template (podman's --format, "table" prefix

@@ -11,6 +11,7 @@
 #include "format/report.hpp"
 #include "format/units.hpp"
 #include "image/digest.hpp"
+#include "image/image_history.hpp"
 #include "image/image_views.hpp"
 #include "image/reference.hpp"
 
@@ -41,12 +42,14 @@ struct ImagesFlags {
   std::string format;
   std::vector<std::string> filters;
   std::string sort = "created";
+  std::string image;  // podman images [IMAGE]: a reference filter
 };
 
 void run_images(Context& ctx, const ImagesFlags& f) {
   image::ImageListOptions o;
   o.no_trunc = f.no_trunc;
   o.filters = f.filters;
+  if (!f.image.empty()) o.filters.push_back("reference=" + f.image);
   auto entries = image::image_list(ctx.store(), o, std::chrono::system_clock::now());
   // podman's orders: created newest first, the rest ascending.
   auto by = [&](auto key) {
@@ -101,6 +104,7 @@ void add_images_flags(CLI::App* cmd, ImagesFlags& f) {
   cmd->add_option("--format", f.format, "Change the output format to JSON or a Go template");
   cmd->add_option("-f,--filter", f.filters, "Filter output based on conditions provided");
   cmd->add_option("--sort", f.sort, "Sort by created, id, repository, size or tag");
+  cmd->add_option("image", f.image, "Show only images matching this reference");
 }
 
 // ---- inspect ----
@@ -225,7 +229,7 @@ void run_untag(Context& ctx, const std::vector<std::string>& args) {
     if (!store.remove_name(img.id, name)) {
       // "busybox" may mean docker.io/library/busybox:latest, as rmi finds it.
       image::Reference r = image::parse_reference(args[i]);
-      if (!store.remove_name(img.id, r.string())) throw Error(args[i] + ": tag not known");
+      if (!store.remove_name(img.id, r.string())) throw Error(name + ": tag not known");
     }
   }
 }
@@ -239,50 +243,67 @@ struct HistoryFlags {
 void run_history(Context& ctx, const HistoryFlags& f) {
   image::Store& store = ctx.store();
   auto img = must_find(store, f.image);
-  auto config = nlohmann::json::parse(store.read_blob(img.id, 4 << 20), nullptr, false);
-  nlohmann::json history =
-      config.is_object() && config.contains("history") && config["history"].is_array()
-          ? config["history"]
-          : nlohmann::json::array();
-  // Layer sizes line up with the entries that made a layer.
-  std::vector<int64_t> sizes;
-  for (const std::string& l : img.layers) {
-    auto rec = store.find_layer(l);
-    sizes.push_back(rec ? rec->size : 0);
-  }
-  std::vector<nlohmann::json> rows;
-  size_t layer = 0;
+  std::vector<image::HistoryEntry> entries = image::image_history(store, img);
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  for (const auto& h : history) {
-    if (!h.is_object()) continue;
-    bool empty = h.value("empty_layer", false);
-    int64_t size = (!empty && layer < sizes.size()) ? sizes[layer++] : 0;
-    std::string created = h.value("created", "");
+  struct Time {
     int64_t secs = 0, nanos = 0;
-    std::string since = format::parse_rfc3339(created, secs, nanos)
-                            ? format::human_duration(std::chrono::seconds(now - secs)) + " ago"
-                            : "";
-    std::string by = h.value("created_by", "");
+  };
+  auto time_of = [](const image::HistoryEntry& e) {
+    Time t;
+    format::parse_rfc3339(e.created, t.secs, t.nanos);
+    return t;
+  };
+  if (format::is_json_format(f.format)) {
+    // podman's entities.ImageHistoryLayer, plus "Created" in RFC 3339.
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& e : entries) {
+      Time t = time_of(e);
+      nlohmann::ordered_json j{{"id", e.id}, {"created", format::rfc3339_string(t.secs, t.nanos)}};
+      if (!e.created_by.empty()) j["CreatedBy"] = e.created_by;
+      j["size"] = e.size;
+      if (!e.comment.empty()) j["comment"] = e.comment;
+      j["Created"] = format::rfc3339_string(t.secs, 0);
+      out.push_back(std::move(j));
+    }
+    // Go's json.Encoder, as podman uses it, escapes <, > and & (only ever
+    // inside strings): "<missing>" comes out as "\u003cmissing\u003e".
+    std::string text = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string escaped;
+    for (char c : text) {
+      if (c == '<')
+        escaped += "\\u003c";
+      else if (c == '>')
+        escaped += "\\u003e";
+      else if (c == '&')
+        escaped += "\\u0026";
+      else
+        escaped += c;
+    }
+    std::printf("%s\n", escaped.c_str());
+    return;
+  }
+  std::vector<nlohmann::json> rows;
+  for (const auto& e : entries) {
+    Time t = time_of(e);
+    std::string created = f.human
+                              ? format::human_duration(std::chrono::seconds(now - t.secs)) + " ago"
+                              : format::rfc3339_string(t.secs, 0);
+    std::string by = e.created_by;
     if (!f.no_trunc && by.size() > 45) by = by.substr(0, 42) + "...";
-    rows.push_back({{"ID", "<missing>"},
-                    {"Created", f.human ? since : created},
-                    {"CreatedAt", created},
-                    {"CreatedSince", since},
+    std::string id = e.id;
+    if (!f.no_trunc && id.size() >= 12) id = id.substr(0, 12);
+    rows.push_back({{"ID", id},
+                    {"Created", created},
+                    {"CreatedAt", format::go_time_string(t.secs, 0)},
+                    {"CreatedSince", created},
                     {"CreatedBy", by},
-                    {"Size", f.human ? format::human_size(size) : std::to_string(size)},
-                    {"Comment", h.value("comment", "")},
+                    // Human even with --human=false, as podman.
+                    {"Size", format::human_size(e.size)},
+                    {"Comment", e.comment},
                     {"Tags", nullptr}});
   }
-  std::reverse(rows.begin(), rows.end());
-  if (rows.empty())
-    rows.push_back({{"ID", "<missing>"},
-                    {"Created", ""},
-                    {"CreatedBy", ""},
-                    {"Size", "0 B"},
-                    {"Comment", ""}});
-  rows[0]["ID"] = f.no_trunc ? img.id : image::digest_hex(img.id).substr(0, 12);
   if (f.quiet) {
     for (auto& r : rows) std::printf("%s\n", r["ID"].get<std::string>().c_str());
     return;

@@ -20,7 +20,9 @@ bool confirm(const std::string& question) {
   std::fprintf(stderr, "%s [y/N] ", question.c_str());
   std::fflush(stderr);
   std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
+  // podman fails on end of input ("Error: EOF", 125) rather than taking it for a no.
+  if (!std::getline(std::cin, answer))
+    throw Error("no answer: standard input ended (--force skips the question)");
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
