@@ -382,7 +382,9 @@ application/vnd.oci.image.manifest.v1+json"
   local l1='{"entries":[{"path":"etc/a","data":"aaa"}]}' l2='{"entries":[{"path":"etc/b","size":5000,"fill":"random"}]}'
   image_from_json "$BATS_TEST_TMPDIR/base" "{\"layers\":[$l1,$l2],\"history\":$base}" >/dev/null
   image_from_json "$BATS_TEST_TMPDIR/child" \
-    "{\"layers\":[$l1,$l2,{\"entries\":[{\"path\":\"etc/c\",\"data\":\"c\"}]}],\"history\":$child}" >/dev/null
+    "{\"layers\":[$l1,$l2,{\"entries\":[{\"path\":\"etc/c\",\"data\":\"c\"}]}],\"history\":$child,
+      \"config\":{\"Cmd\":[\"sh\"],\"Labels\":{\"a\":\"b\"},\"Env\":[\"A=1\"],\"Hostname\":\"docker-only\",
+      \"WorkingDir\":\"/w\",\"User\":\"27\",\"Volumes\":{},\"ArgsEscaped\":false}}" >/dev/null
   registry push "$BATS_TEST_TMPDIR/base" hist/base:1 >/dev/null
   registry push "$BATS_TEST_TMPDIR/child" hist/child:1 >/dev/null
   local b=$REGISTRY/hist/base:1 c=$REGISTRY/hist/child:1 args t
@@ -399,6 +401,13 @@ application/vnd.oci.image.manifest.v1+json"
     run -0 n $args
     [ "$output" = "$want" ] || fail "nook $args printed:"$'\n'"$output"$'\n'"podman printed:"$'\n'"$want"
   done
+  # image inspect: the same document, key for key and in podman's order
+  # (Config and History as OCI structs), but for where the layers are.
+  run -0 p image inspect "$c"
+  local want=$output
+  run -0 n image inspect "$c"
+  assert_equal "$(head -2 <<<"$output")" "$(head -2 <<<"$want")"
+  assert_equal "$(jq 'del(.[0].GraphDriver)' <<<"$output")" "$(jq 'del(.[0].GraphDriver)' <<<"$want")"
   # The base image's ID shows where the child stands on it.
   run -0 n history -q "$c"
   assert_output "$(n images -q "$c")

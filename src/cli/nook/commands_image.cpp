@@ -110,7 +110,7 @@ void add_images_flags(CLI::App* cmd, ImagesFlags& f) {
 // ---- inspect ----
 void run_inspect(Context& ctx, const std::vector<std::string>& names, const std::string& format) {
   image::Store& store = ctx.store();
-  nlohmann::json all = nlohmann::json::array();
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
   std::vector<std::string> missing;
   for (const std::string& n : names) {
     auto img = store.lookup(n);
@@ -121,9 +121,11 @@ void run_inspect(Context& ctx, const std::vector<std::string>& names, const std:
     all.push_back(image::inspect_image_json(store, *img));
   }
   if (format.empty() || format == "json") {
-    std::printf("%s\n", all.dump(4, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    // Five spaces a level, as podman 4 indents inspect output.
+    std::printf("%s\n", all.dump(5, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::vector<nlohmann::json> rows(all.begin(), all.end());
+    std::vector<nlohmann::json> rows;
+    for (const auto& one : all) rows.emplace_back(one);
     std::fputs(render_format(format, "", rows, {}).c_str(), stdout);
   }
   if (!missing.empty()) {

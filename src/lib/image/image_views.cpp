@@ -60,9 +60,34 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return ::fnmatch(std::string(pattern).c_str(), std::string(text).c_str(), 0) == 0;
 }
 
-nlohmann::json inspect_image_json(Store& store, const ImageRecord& image) {
+namespace {
+
+// Go's omitempty: null, "", false, 0, [] and {} are left out.
+bool go_empty(const nlohmann::json& v) {
+  return v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+         (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
+         ((v.is_array() || v.is_object()) && v.empty());
+}
+
+// The members of `from` named in keys, in that order, as a Go struct with
+// omitempty fields marshals them: unknown members and empty values dropped.
+nlohmann::ordered_json go_struct(const nlohmann::json& from,
+                                 std::initializer_list<const char*> keys) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (!from.is_object()) return out;
+  for (const char* k : keys) {
+    auto it = from.find(k);
+    if (it != from.end() && !go_empty(*it)) out[k] = *it;
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json inspect_image_json(Store& store, const ImageRecord& image) {
   nlohmann::json config = stored_config(store, image);
-  nlohmann::json out = nlohmann::json::object();
+  using ordered = nlohmann::ordered_json;
+  ordered out = ordered::object();
   out["Id"] = digest_hex(image.id);
   out["Digest"] = image.manifest_digest;
   out["RepoTags"] = image.names;
@@ -70,7 +95,10 @@ nlohmann::json inspect_image_json(Store& store, const ImageRecord& image) {
   out["Parent"] = "";
   out["Comment"] = member_or(config, "comment", "");
   out["Created"] = member_or(config, "created", "");
-  out["Config"] = member_or(config, "config", nlohmann::json::object());
+  // podman reads the config into OCI's ImageConfig: its fields, its order.
+  out["Config"] = go_struct(member_or(config, "config", nlohmann::json::object()),
+                            {"User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes",
+                             "WorkingDir", "Labels", "StopSignal", "ArgsEscaped"});
   out["Version"] = member_or(config, "docker_version", "");
   out["Author"] = member_or(config, "author", "");
   out["Architecture"] = member_or(config, "architecture", "");
@@ -78,7 +106,7 @@ nlohmann::json inspect_image_json(Store& store, const ImageRecord& image) {
   if (config.contains("variant")) out["Variant"] = config["variant"];
   out["Size"] = image.size;
   out["VirtualSize"] = image.size;
-  nlohmann::json data = nlohmann::json::object();
+  ordered data = ordered::object();
   if (!image.layers.empty()) {
     std::string lower;
     for (size_t i = image.layers.size() - 1; i-- > 0;) {
@@ -90,13 +118,21 @@ nlohmann::json inspect_image_json(Store& store, const ImageRecord& image) {
   }
   out["GraphDriver"] = {{"Name", "overlay"}, {"Data", data}};
   out["RootFS"] = {{"Type", "layers"}, {"Layers", image.layers}};
-  const nlohmann::json& cc = out["Config"];
-  out["Labels"] = cc.is_object() ? member_or(cc, "Labels", nullptr) : nullptr;
-  out["Annotations"] = nlohmann::json::object();
+  // A copy: out is an ordered map over a vector, adding to it moves its members.
+  const ordered cc = out["Config"];
+  out["Labels"] = cc.contains("Labels") ? cc["Labels"] : ordered(nullptr);
+  out["Annotations"] = ordered::object();
   out["ManifestType"] = image.manifest_media_type;
-  out["User"] = cc.is_object() ? member_or(cc, "User", "") : "";
-  out["History"] = member_or(config, "history", nlohmann::json::array());
-  out["NamesHistory"] = image.names;
+  out["User"] = cc.contains("User") ? cc["User"] : ordered("");
+  ordered history = ordered::array();
+  nlohmann::json raw_history = member_or(config, "history", nlohmann::json::array());
+  if (raw_history.is_array())
+    for (const auto& h : raw_history)
+      history.push_back(
+          go_struct(h, {"created", "created_by", "author", "comment", "empty_layer"}));
+  out["History"] = std::move(history);
+  // The most recent name first, as podman's NamesHistory.
+  out["NamesHistory"] = std::vector<std::string>(image.names.rbegin(), image.names.rend());
   return out;
 }
 

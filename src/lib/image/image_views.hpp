@@ -11,10 +11,12 @@
 
 namespace nook::image {
 
-// podman's `image inspect` object for one image (keys as podman 4 prints
-// them: Id, Digest, RepoTags, RepoDigests, Created, Config, Architecture,
-// Os, Size, RootFS, History, ...).
-nlohmann::json inspect_image_json(Store& store, const ImageRecord& image);
+// podman's `image inspect` object for one image, keys in podman 4's order
+// (Id, Digest, RepoTags, RepoDigests, Parent, Comment, Created, Config,
+// ..., History, NamesHistory); Config and History entries hold the fields
+// of OCI's ImageConfig and History only, empty ones left out, as podman
+// marshals them.
+nlohmann::ordered_json inspect_image_json(Store& store, const ImageRecord& image);
 
 // --filter for images: reference=PATTERN (glob over repository[:tag]),
 // dangling=true|false, before=IMAGE, since=IMAGE, label=KEY[=VALUE], id=ID.
