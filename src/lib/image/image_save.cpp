@@ -110,7 +110,8 @@ void write_docker_archive(Store& store, const std::vector<SaveItem>& items, Arch
       std::string name = digest_hex(l.diff_id) + ".tar";
       entry.layers.push_back(name);
       if (!written.insert(name).second) continue;
-      if (observer.blob) observer.blob(l.blob_digest);
+      // What goes in is the uncompressed tar: podman names it by its diff ID.
+      if (observer.blob) observer.blob(l.diff_id);
       int64_t size = uncompressed_size(store, l);
       sink.add_file_stream(name, size, [&](const ArchiveSink::Write& write) {
         stream_uncompressed(store, l, write);
