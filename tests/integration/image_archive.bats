@@ -85,7 +85,7 @@ subid_base() { grep "^$(id -un):" "$1" | head -1 | cut -d: -f2; }
     else
       assert_output "Loaded image: $REGISTRY/busybox:latest"
     fi
-    [[ "$stderr" == *"Copying blob sha256:"* ]]
+    [[ "$stderr" == "Getting image source signatures"$'\n'"Copying blob sha256:"* ]]
     run -0 n image inspect --format '{{.Id}} {{index .RepoTags 0}} {{.Config.Cmd}}' "$REGISTRY/busybox"
     assert_output "$id $REGISTRY/busybox:latest [sh]"
     # The layer came back whole, owned by the user (root in the image).
@@ -158,12 +158,12 @@ Loaded image: localhost/extra:2"
     "$BATS_TEST_TMPDIR/root.tar" myimg:v1
   assert_output --regexp '^sha256:[0-9a-f]{64}$'
   local id=${output#sha256:}
-  [[ "$stderr" == *"Copying blob sha256:"* ]]
+  [[ "$stderr" == "Getting image source signatures"$'\n'"Copying blob sha256:"* ]]
   [[ "$stderr" == *"Copying config sha256:$id"* ]]
   [[ "$stderr" == *"Writing manifest to image destination"* ]]
   run -0 n image inspect localhost/myimg:v1
   run jq -c '.[0] | [.Id, .RepoTags, .Comment, .Config, .History[0].comment, .Os, (.RootFS.Layers | length)]' <<<"$output"
-  assert_output "[\"$id\",[\"localhost/myimg:v1\"],\"my import\",{\"Cmd\":[\"/etc/busybox\",\"sh\"],\"Entrypoint\":[\"/bin/sh\",\"-c\",\"/etc/busybox\"],\"Env\":[\"A=1\",\"B=x y\"],\"ExposedPorts\":{\"53/udp\":{},\"8080/tcp\":{}},\"Labels\":{\"team\":\"nook\"},\"StopSignal\":\"SIGINT\",\"User\":\"27\",\"Volumes\":{\"/data\":{}},\"WorkingDir\":\"/home/test\"},\"my import\",\"linux\",1]"
+  assert_output "[\"$id\",[\"localhost/myimg:v1\"],\"my import\",{\"User\":\"27\",\"ExposedPorts\":{\"53/udp\":{},\"8080/tcp\":{}},\"Env\":[\"A=1\",\"B=x y\"],\"Entrypoint\":[\"/bin/sh\",\"-c\",\"/etc/busybox\"],\"Cmd\":[\"/etc/busybox\",\"sh\"],\"Volumes\":{\"/data\":{}},\"WorkingDir\":\"/home/test\",\"Labels\":{\"team\":\"nook\"},\"StopSignal\":\"SIGINT\"},\"my import\",\"linux\",1]"
   # uid 27 in the image is the user's subordinate uid base + 26 on disk.
   local layer
   layer=$(n image inspect --format '{{index .RootFS.Layers 0}}' myimg:v1)

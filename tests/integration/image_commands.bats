@@ -243,7 +243,7 @@ application/vnd.oci.image.manifest.v1+json"
   # podman prints the (empty) array, then the error.
   run -125 --separate-stderr n image inspect nosuchimage
   assert_output "[]"
-  [ "$stderr" = "Error: nosuchimage: image not known" ]
+  [ "$stderr" = "Error: inspecting object: nosuchimage: image not known" ]
 }
 
 @test "tag and untag; rmi by name removes a name until the last, then the image" {
@@ -275,6 +275,9 @@ application/vnd.oci.image.manifest.v1+json"
   run -1 n rmi nosuchimage
   assert_output "Error: nosuchimage: image not known"
   run -0 n rmi -i nosuchimage
+  # --force passes over them too, as podman's.
+  run -0 n rmi -f nosuchimage
+  assert_output ""
   run -125 n rmi "${id:0:12}"
   assert_output --partial "please force removal"
   run -0 n rmi -f "${id:0:12}"

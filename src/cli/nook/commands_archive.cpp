@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 #include "cli.hpp"
 #include "image/config_change.hpp"
@@ -64,7 +65,12 @@ void run_load(Context& ctx, const LoadFlags& f) {
   image::LoadOptions options;
   options.chown = ctx.can_chown();
   image::LoadObserver observer;
-  observer.blob = [&](const std::string& d) { progress(f.quiet, "Copying blob %s\n", d); };
+  // podman's first line of a copy, before the first blob.
+  bool started = false;
+  observer.blob = [&](const std::string& d) {
+    if (!std::exchange(started, true)) progress(f.quiet, "Getting image source signatures\n");
+    progress(f.quiet, "Copying blob %s\n", d);
+  };
   observer.config = [&](const std::string& d) { progress(f.quiet, "Copying config %s\n", d); };
   observer.writing_manifest = [&] { progress(f.quiet, "Writing manifest to image destination\n"); };
   observer.warning = [](const std::string& m) { print_warning(m); };
@@ -105,7 +111,12 @@ void run_import(Context& ctx, const ImportFlags& f) {
   ctx.enter_storage_userns();
   options.chown = ctx.can_chown();
   image::ImportObserver observer;
-  observer.blob = [&](const std::string& d) { progress(f.quiet, "Copying blob %s\n", d); };
+  // podman's first line of a copy, before the first blob.
+  bool started = false;
+  observer.blob = [&](const std::string& d) {
+    if (!std::exchange(started, true)) progress(f.quiet, "Getting image source signatures\n");
+    progress(f.quiet, "Copying blob %s\n", d);
+  };
   observer.config = [&](const std::string& d) { progress(f.quiet, "Copying config %s\n", d); };
   observer.writing_manifest = [&] { progress(f.quiet, "Writing manifest to image destination\n"); };
   image::Store& store = ctx.store();

@@ -129,8 +129,10 @@ void run_inspect(Context& ctx, const std::vector<std::string>& names, const std:
     std::fputs(render_format(format, "", rows, {}).c_str(), stdout);
   }
   if (!missing.empty()) {
-    for (size_t i = 0; i + 1 < missing.size(); ++i) print_error(missing[i] + ": image not known");
-    throw Error(missing.back() + ": image not known");
+    // podman's words.
+    for (size_t i = 0; i + 1 < missing.size(); ++i)
+      print_error("inspecting object: " + missing[i] + ": image not known");
+    throw Error("inspecting object: " + missing.back() + ": image not known");
   }
 }
 
@@ -154,7 +156,8 @@ void run_rmi(Context& ctx, const RmiFlags& f) {
   for (const std::string& t : targets) {
     auto img = store.lookup(t);
     if (!img) {
-      if (f.ignore) continue;
+      // podman's --force passes over unknown images too.
+      if (f.ignore || f.force) continue;
       if (!last_error.empty()) print_error(last_error);
       last_error = t + ": image not known";
       code = 1;
