@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "db/sqlite.hpp"
 #include "image/digest.hpp"
 #include "image/store.hpp"
 #include "sys/error.hpp"
@@ -92,6 +93,22 @@ TEST(ImageSize, LayersPlusTheManifestTwiceAndTheConfigAsPodmanCounts) {
   l2.size = 1000;
   EXPECT_EQ(nook::image::image_size({l, l2}, 406, 384), 2142356);
   EXPECT_EQ(nook::image::image_size({}, 10, 5), 25);
+}
+
+TEST_F(StoreTest, LayerSizesAreExactInStoresMadeSinceTheyCountTheTar) {
+  {
+    Store s(root_);
+    EXPECT_TRUE(s.layer_sizes_exact());
+    add_layer(s, "x");
+  }
+  EXPECT_TRUE(Store(root_).layer_sizes_exact());
+  // An older store: no user_version, layers counted by their file data.
+  nook::db::Database(root_ + "/db.sqlite").exec("PRAGMA user_version = 0");
+  EXPECT_FALSE(Store(root_).layer_sizes_exact());
+  // Once it holds no layer, it counts the new way.
+  nook::db::Database(root_ + "/db.sqlite").exec("DELETE FROM layers");
+  EXPECT_TRUE(Store(root_).layer_sizes_exact());
+  EXPECT_TRUE(Store(root_).layer_sizes_exact());
 }
 
 TEST_F(StoreTest, RecordsAndListsImagesWithNamesDigestsAndLayers) {

@@ -73,6 +73,8 @@ int64_t stream_uncompressed(Store& store, const LayerRecord& layer,
 }
 
 int64_t uncompressed_size(Store& store, const LayerRecord& layer) {
+  // Counted at unpack; the stream below still checks every byte of it.
+  if (store.layer_sizes_exact() && layer.size > 0) return layer.size;
   if (layer_compression(layer.media_type) == Compression::none) {
     UniqueFd fd = open_blob(store, layer.blob_digest);
     return file_size(fd.get(), store.blob_path(layer.blob_digest));

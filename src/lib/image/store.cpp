@@ -153,6 +153,17 @@ Store::Store(std::string root) : root_(std::move(root)), db_(prepare_root(root_)
 
 void Store::ensure_schema() {
   db_.exec(kSchema);
+  // user_version 1: layers.size is the uncompressed tar's length. An older
+  // store that has no layers yet can start counting that way.
+  auto version = [&] {
+    auto q = db_.prepare("PRAGMA user_version");
+    return q.step() ? q.integer(0) : 0;
+  };
+  if (version() < 1) {
+    auto q = db_.prepare("SELECT count(*) FROM layers");
+    if (q.step() && q.integer(0) == 0) db_.exec("PRAGMA user_version = 1");
+  }
+  layer_sizes_exact_ = version() >= 1;
 }
 
 std::string Store::blob_path(std::string_view digest) const {

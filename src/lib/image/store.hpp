@@ -148,6 +148,11 @@ class Store {
   // user namespace for trees holding files of other ids.
   std::optional<Collected> collect_garbage();
 
+  // Whether every layer's size is its uncompressed tar's exact length. Not
+  // in a store made before sizes were counted that way (SQLite user_version
+  // 0 with layers in it): there it is an estimate, to be measured.
+  bool layer_sizes_exact() const { return layer_sizes_exact_; }
+
  private:
   void ensure_schema();
   // kAddNameSql plus the digest cleanup of the image the name leaves.
@@ -162,6 +167,7 @@ class Store {
   // Recursive: lookups call each other.
   std::recursive_mutex db_mutex_;
   db::Database db_;
+  bool layer_sizes_exact_ = false;
 };
 
 // $XDG_DATA_HOME/nook, else ~/.local/share/nook.
