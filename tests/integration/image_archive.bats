@@ -318,6 +318,26 @@ $REGISTRY/busybox:latest"
   assert_output notes
 }
 
+@test "load: blobs land whole in the store; a directory's files are copied, never linked" {
+  run -0 npull "$REGISTRY/busybox:latest"
+  n save -q --format docker-archive -o "$BATS_TEST_TMPDIR/a.tar" "$REGISTRY/busybox"
+  n save -q --format oci-dir -o "$BATS_TEST_TMPDIR/dir" "$REGISTRY/busybox"
+  local f blob
+  for src in "$BATS_TEST_TMPDIR/a.tar" "$BATS_TEST_TMPDIR/dir"; do
+    n rmi -a >/dev/null
+    run -0 n load -q -i "$src"
+    # Every stored blob is what its name says, and the store's alone.
+    for blob in "$STORE"/blobs/sha256/*; do
+      assert_equal "$(sha256sum "$blob" | cut -d' ' -f1)" "$(basename "$blob")"
+      assert_equal "$(stat -c %h "$blob")" 1
+    done
+  done
+  # The user's layout was read, not linked: editing it later cannot reach the store.
+  for f in "$BATS_TEST_TMPDIR"/dir/blobs/sha256/*; do
+    assert_equal "$(stat -c %h "$f")" 1
+  done
+}
+
 @test "podman loads nook's archives and nook loads podman's, with the same image ID" {
   run -0 npull "$REGISTRY/busybox:latest"
   local id=$output fmt

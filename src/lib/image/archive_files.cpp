@@ -66,6 +66,11 @@ class TarFiles final : public ArchiveFiles {
     return e && e->kind == Kind::file;
   }
 
+  std::string private_copy(std::string_view name) override {
+    const Entry* e = find(name);
+    return e && e->kind == Kind::file ? dir_ + "/" + e->local : std::string();
+  }
+
   UniqueFd open_file(std::string_view name) override {
     const Entry* e = find(name);
     if (!e) throw Error("the archive has no file " + shown(name));

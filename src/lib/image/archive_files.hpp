@@ -34,6 +34,10 @@ class ArchiveFiles {
   // The whole file; more than limit bytes is an error ("<name> is larger
   // than <limit> bytes").
   std::string read_file(std::string_view name, size_t limit);
+  // Where a file of the archive sits as a private copy nook made (a tar's
+  // files in the work directory) that may be hard-linked into the store;
+  // "" for files of a directory archive, which stay the user's.
+  virtual std::string private_copy(std::string_view) { return {}; }
 };
 
 // Reads a tar (gzip, bzip2, xz, zstd or plain) from fd to its end and

@@ -217,7 +217,8 @@ ImportedImage import_stream(Store& store, const FetchInto& fetch, const ImportOp
   UnpackOptions unpack;
   unpack.chown = options.chown;
   UniqueFd blob_fd = open_fd(blob.path, O_RDONLY | O_CLOEXEC);
-  LayerFetchResult layer = store_layer_from_fd(store, blob_fd.get(), source, unpack);
+  // blob is our own copy in the staging area: linked into the store, not copied again.
+  LayerFetchResult layer = store_layer_from_fd(store, blob_fd.get(), source, unpack, blob.path);
 
   ImageConfig config;
   config.created = rfc3339(sec, nsec);

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <ctime>
+#include <mutex>
 
 #include "image/archive_docker.hpp"
 #include "image/archive_files.hpp"
@@ -17,9 +19,13 @@
 #include "image/registry_client.hpp"
 #include "image/stored_image.hpp"
 #include "sys/error.hpp"
+#include "sys/parallel.hpp"
 
 namespace nook::image {
 namespace {
+
+// Layers unpacked at once, as pull's default.
+constexpr int kParallelLayers = 3;
 
 struct PlannedLayer {
   std::string file;  // path in the archive
@@ -224,18 +230,29 @@ std::vector<LoadedImage> store_images(Store& store, ArchiveFiles& files,
                                       const LoadObserver& observer) {
   UnpackOptions unpack;
   unpack.chown = options.chown;
-  uint64_t skipped_devices = 0;
+  std::atomic<uint64_t> skipped_devices{0};
   std::vector<std::vector<LayerRecord>> stored(images.size());
+  // Every layer of every image, unpacked three at a time as a pull does (a
+  // layer two images share waits on its lock and is then found stored).
+  std::vector<std::pair<size_t, size_t>> work;
   for (size_t i = 0; i < images.size(); ++i) {
-    for (const PlannedLayer& l : images[i].layers) {
-      if (observer.blob)
-        observer.blob(l.source.blob_digest.empty() ? l.source.diff_id : l.source.blob_digest);
-      UniqueFd fd = files.open_file(l.file);
-      LayerFetchResult r = store_layer_from_fd(store, fd.get(), l.source, unpack);
-      skipped_devices += r.skipped_devices;
-      stored[i].push_back(r.record);
-    }
+    stored[i].resize(images[i].layers.size());
+    for (size_t j = 0; j < images[i].layers.size(); ++j) work.emplace_back(i, j);
   }
+  std::mutex observer_mu;
+  for_each_parallel(work.size(), kParallelLayers, [&](size_t k) {
+    auto [i, j] = work[k];
+    const PlannedLayer& l = images[i].layers[j];
+    if (observer.blob) {
+      std::lock_guard g(observer_mu);
+      observer.blob(l.source.blob_digest.empty() ? l.source.diff_id : l.source.blob_digest);
+    }
+    UniqueFd fd = files.open_file(l.file);
+    LayerFetchResult r =
+        store_layer_from_fd(store, fd.get(), l.source, unpack, files.private_copy(l.file));
+    skipped_devices += r.skipped_devices;
+    stored[i][j] = r.record;
+  });
   if (skipped_devices > 0 && observer.warning)
     observer.warning(std::to_string(skipped_devices) +
                      " device node(s) in the image were skipped: a user namespace cannot "

@@ -148,10 +148,21 @@ LayerFetchResult fetch_layer(Store& store, RegistryClient& client, const Referen
 }
 
 LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& source,
-                                     const UnpackOptions& unpack) {
+                                     const UnpackOptions& unpack, const std::string& private_copy) {
   FileLock lock = store.lock_layer(source.diff_id);
   if (auto done = existing(store, source)) return *done;
   Staged staged = stage(store);
+  bool linked = false;
+  if (!private_copy.empty()) {
+    staged.blob_fd.reset();
+    if (::unlink(staged.blob.c_str()) < 0) throw_errno("unlink", staged.blob);
+    linked = ::link(private_copy.c_str(), staged.blob.c_str()) == 0;
+    // Another filesystem after all (EXDEV), or links refused: copy as usual.
+    if (!linked)
+      staged.blob_fd = open_fd(staged.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    else
+      ::chmod(staged.blob.c_str(), 0644);
+  }
   UnpackThread unpacker(source, staged.tree, unpack);
   Hasher hasher(source.blob_digest.empty() ? "sha256" : digest_algorithm(source.blob_digest));
   int64_t total = 0;
@@ -162,7 +173,8 @@ LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& so
     if (n == 0) break;
     hasher.update(buf, static_cast<size_t>(n));
     total += n;
-    write_all(staged.blob_fd.get(), std::string_view(buf, static_cast<size_t>(n)), staged.blob);
+    if (!linked)
+      write_all(staged.blob_fd.get(), std::string_view(buf, static_cast<size_t>(n)), staged.blob);
     if (!unpacker.send(buf, static_cast<size_t>(n))) {
       unpacker.finish();
       throw Error("layer " + source.diff_id + ": unpacking stopped");

@@ -42,8 +42,12 @@ LayerFetchResult fetch_layer(Store& store, RegistryClient& client, const Referen
 
 // The same from a local stream (load, import): the blob is read from fd.
 // blob_digest empty: computed (the source is trusted to be what it is,
-// as an archive the user hands us).
+// as an archive the user hands us). private_copy: the path of a file
+// holding fd's bytes that nobody else can reach or change, on the store's
+// filesystem (a copy nook made in a staging directory): the blob becomes a
+// hard link to it instead of a second copy.
 LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& source,
-                                     const UnpackOptions& unpack);
+                                     const UnpackOptions& unpack,
+                                     const std::string& private_copy = {});
 
 }  // namespace nook::image
