@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# save and load of the ~200 MB, 4-layer bench image (bench/make-pull-image.sh):
+# nook vs podman (native overlay, its own --root), docker-archive both ways,
+# alternating rounds, medians, peak RSS. Writes the table to
+# docs/PERFORMANCE.md (section "Save and load").
+#
+# Run as root (it sets up the test user's scratch space); every tool runs
+# as the unprivileged test user.
+#   bench/save.sh [ROUNDS] [BUILD_DIR]
+set -euo pipefail
+rounds=${1:-5}
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${2:-${NOOK_BUILD_DIR:-$here/build}}
+user=${NOOK_TEST_USER:-nooktest}
+[ "$(id -u)" -eq 0 ] || { echo "save.sh: run as root (see the header)" >&2; exit 1; }
+id "$user" >/dev/null 2>&1 || { echo "save.sh: run scripts/setup-test-user.sh first" >&2; exit 1; }
+[ -x "$build/nook" ] || { echo "save.sh: no $build/nook: build first" >&2; exit 1; }
+
+uid=$(id -u "$user")
+home=$(getent passwd "$user" | cut -d: -f6)
+work=$home/nook-bench-save
+image=${NOOK_BENCH_IMAGE:-/var/tmp/nook-bench-pull-image}
+[ -f "$image/index.json" ] || "$here/bench/make-pull-image.sh" "$image"
+rm -rf "$work"
+mkdir -p "$work"
+# A journaled ext4 of its own, for the reason bench/pull.sh gives.
+fs_image=/var/tmp/nook-bench-save.ext4
+if [ "${NOOK_BENCH_OWN_FS:-1}" = 1 ]; then
+  truncate -s 8G "$fs_image"
+  mkfs.ext4 -q -F "$fs_image"
+  mount -o loop "$fs_image" "$work"
+  trap 'umount "$work" 2>/dev/null; rm -f "$fs_image"; rmdir "$work" 2>/dev/null || true' EXIT
+fi
+cp "$build/nook" "$work/nook"
+cp -r "$here/scripts" "$work/scripts"
+chmod -R a+rX "$image"
+chown -R "$user:" "$work"
+
+results=$work/results.txt
+runuser -u "$user" -- env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" \
+  PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+  bash -s "$work" "$image" "$rounds" "$results" <<'INNER'
+set -euo pipefail
+work=$1 image=$2 rounds=$3 results=$4
+cd "$work"
+export NOOK_REGISTRY_PORT=$((21000 + RANDOM % 9000)) NOOK_REGISTRY_DIR=$work/registry
+reg=$(./scripts/registry.sh start)
+trap './scripts/registry.sh stop >/dev/null 2>&1 || true' EXIT
+./scripts/registry.sh push "$image" bench/big:latest >/dev/null
+ref=$reg/bench/big:latest
+N=(./nook --root "$work/nook-store")
+P=(podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver overlay
+  --tmpdir "$work/podman-tmp" --events-backend file --cgroup-manager cgroupfs)
+N2=(./nook --root "$work/nook-load")
+P2=(podman --root "$work/podman-load" --runroot "$work/podman-load-run" --storage-driver overlay
+  --tmpdir "$work/podman-tmp" --events-backend file --cgroup-manager cgroupfs)
+
+measure() { # name cmd...: appends "name seconds maxrss_kb"
+  local name=$1
+  shift
+  sync
+  if ! /usr/bin/time -o "$work/time.out" -f '%e %M' "$@" >/dev/null 2>"$work/err.out"; then
+    echo "save.sh: $name failed:" >&2
+    cat "$work/err.out" >&2
+    exit 1
+  fi
+  echo "$name $(tail -1 "$work/time.out")" >>"$results"
+}
+"${N[@]}" pull -q --tls-verify=false "$ref" >/dev/null
+"${P[@]}" pull -q --tls-verify=false "$ref" >/dev/null
+for ((i = 0; i < rounds; i++)); do
+  rm -f "$work"/*.tar
+  measure nook-save "${N[@]}" save -q -o "$work/nook.tar" "$ref"
+  measure podman-save "${P[@]}" save -q -o "$work/podman.tar" "$ref"
+  # Each loads the other's archive into an empty store.
+  "${N2[@]}" system reset -f >/dev/null 2>&1 || true
+  "${P2[@]}" system reset -f >/dev/null 2>&1 || true
+  measure nook-load "${N2[@]}" load -q -i "$work/podman.tar"
+  measure podman-load "${P2[@]}" load -q -i "$work/nook.tar"
+done
+"${N[@]}" system reset -f >/dev/null 2>&1 || true
+"${N2[@]}" system reset -f >/dev/null 2>&1 || true
+"${P[@]}" system reset -f >/dev/null 2>&1 || true
+"${P2[@]}" system reset -f >/dev/null 2>&1 || true
+INNER
+
+commit=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
+table=$(python3 - "$results" "$rounds" "$commit" <<'PY'
+import statistics, sys, datetime
+path, rounds, commit = sys.argv[1:4]
+t, m = {}, {}
+for line in open(path):
+    name, secs, rss = line.split()
+    t.setdefault(name, []).append(float(secs))
+    m.setdefault(name, []).append(int(rss))
+print(f"Measured {datetime.date.today()} at {commit}, {rounds} alternating rounds, the bench image "
+      "(~195 MB as a docker-archive) in a store on a journaled ext4 of its own, as the "
+      "unprivileged user. Load goes into an empty store (unpacking included, synced for nook). Medians.\n")
+print("| what | nook s | podman s | podman / nook | nook RSS MiB | podman RSS MiB |")
+print("|---|---|---|---|---|---|")
+for op, label in [("save", "save -o FILE (docker-archive)"), ("load", "load -i FILE (the other's archive)")]:
+    n, p = statistics.median(t[f"nook-{op}"]), statistics.median(t[f"podman-{op}"])
+    print(f"| {label} | {n:.2f} | {p:.2f} | {p / n:.2f}× | {max(m[f'nook-{op}']) / 1024:.0f} | "
+          f"{max(m[f'podman-{op}']) / 1024:.0f} |")
+PY
+)
+echo "$table"
+doc=$here/docs/PERFORMANCE.md
+python3 - "$doc" "$table" <<'PY'
+import re, sys
+path, table = sys.argv[1], sys.argv[2]
+text = open(path).read()
+section = "## Save and load (bench/save.sh)\n\n" + table + "\n"
+pattern = re.compile(r"## Save and load \(bench/save.sh\)\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text if text.endswith("\n") else text + "\n")
+PY
+rm -rf "${work:?}"/* 2>/dev/null || true
