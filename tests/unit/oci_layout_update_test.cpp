@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -50,13 +51,21 @@ std::vector<std::string> names_and_digests(const std::string& text) {
   return out;
 }
 
-TEST(OciIndexMerge, NewEntriesAddedANameMovesUnnamedNotRepeated) {
+TEST(OciIndexMerge, AsContainersImageAddsManifests) {
   std::string old_index = index_of(
       {entry("sha256:a", "x:1"), entry("sha256:b", "y:1"), entry("sha256:c"), entry("sha256:d")});
   std::string added = index_of({entry("sha256:e", "x:1"), entry("sha256:c"), entry("sha256:f")});
+  // x:1 moves to e and a stays unnamed; c replaces c in place; f is new.
   EXPECT_EQ(names_and_digests(merge_oci_index(old_index, added)),
-            (std::vector<std::string>{"y:1@sha256:b", "-@sha256:d", "x:1@sha256:e", "-@sha256:c",
-                                      "-@sha256:f"}));
+            (std::vector<std::string>{"-@sha256:a", "y:1@sha256:b", "-@sha256:c", "-@sha256:d",
+                                      "x:1@sha256:e", "-@sha256:f"}));
+  // The same image under the same name again: one entry, where it was.
+  EXPECT_EQ(names_and_digests(merge_oci_index(old_index, index_of({entry("sha256:a", "x:1")}))),
+            (std::vector<std::string>{"x:1@sha256:a", "y:1@sha256:b", "-@sha256:c", "-@sha256:d"}));
+  // A name given to an image listed unnamed takes that entry.
+  EXPECT_EQ(
+      names_and_digests(merge_oci_index(old_index, index_of({entry("sha256:d", "z:1")}))),
+      (std::vector<std::string>{"x:1@sha256:a", "y:1@sha256:b", "-@sha256:c", "z:1@sha256:d"}));
 }
 
 TEST(OciIndexMerge, WhatElseTheOldIndexHoldsIsKept) {
@@ -161,13 +170,20 @@ TEST_F(OciLayoutSink, MissingOrBadLayoutFilesAreRefusedUpFront) {
             std::string::npos);
   put("oci-layout", R"({"imageLayoutVersion":"3"})");
   EXPECT_TRUE(is_oci_layout_dir(dir_));
-  EXPECT_NE(error_of([&] { oci_layout_update_sink(dir_); }).find("unsupported OCI layout version"),
+  EXPECT_NE(error_of([&] {
+              oci_layout_update_sink(dir_);
+            }).find(dir_ + "/oci-layout: unsupported OCI layout version"),
             std::string::npos);
   put("oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
   EXPECT_NE(error_of([&] { oci_layout_update_sink(dir_); }).find(dir_ + "/index.json"),
             std::string::npos);
   put("index.json", "{");
   EXPECT_NE(error_of([&] { oci_layout_update_sink(dir_); }).find("not a JSON document"),
+            std::string::npos);
+  // A FIFO where index.json should be: refused, not waited on.
+  fs::remove(dir_ + "/index.json");
+  ASSERT_EQ(::mkfifo((dir_ + "/index.json").c_str(), 0644), 0);
+  EXPECT_NE(error_of([&] { oci_layout_update_sink(dir_); }).find("index.json: not a regular file"),
             std::string::npos);
   EXPECT_NE(error_of([&] { oci_layout_update_sink(dir_ + "/nosuch"); }).find("nosuch"),
             std::string::npos);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <set>
+#include <vector>
 
 #include "image/archive_oci.hpp"
 #include "sys/error.hpp"
@@ -53,14 +53,20 @@ class OciLayoutUpdateSink final : public ArchiveSink {
     if (!dir_fd_) throw_errno("open", dir);
     // Two saves into one layout at once would each drop the other's entries.
     if (retry_eintr([&] { return ::flock(dir_fd_.get(), LOCK_EX); }) < 0) throw_errno("lock", dir);
-    check_oci_layout(read_file(path(std::string(kOciLayoutFile))));
-    old_index_ = read_file(path(std::string(kOciIndexFile)));
+    std::string layout = path(std::string(kOciLayoutFile));
+    try {
+      check_oci_layout(read_layout_file(std::string(kOciLayoutFile), 64 << 10));
+    } catch (const Error& e) {
+      throw Error(layout + ": " + e.what());
+    }
+    old_index_ = read_layout_file(std::string(kOciIndexFile), kIndexLimit);
     parse_index(old_index_, path(std::string(kOciIndexFile)));
   }
 
   void add_directory(const std::string& name) override {
     if (::mkdirat(dir_fd_.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
       throw_errno("mkdir", path(name));
+    blob_dirs_.push_back(name);
   }
 
   void add_file(const std::string& name, std::string_view data) override {
@@ -97,11 +103,39 @@ class OciLayoutUpdateSink final : public ArchiveSink {
 
   void finish() override {
     if (new_index_.empty()) throw Error(path(std::string(kOciIndexFile)) + ": nothing to add");
+    // The blobs' renames reach the disk before the index that names them.
+    for (const std::string& d : blob_dirs_) {
+      UniqueFd fd(::openat(dir_fd_.get(), d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!fd || ::fsync(fd.get()) < 0) throw_errno("fsync", path(d));
+    }
     write_file_atomic(path(std::string(kOciIndexFile)), merge_oci_index(old_index_, new_index_),
                       0644);
   }
 
  private:
+  // A regular file of the layout, read whole up to limit bytes: a FIFO put
+  // there must not hang the save, a huge file not fill the memory.
+  std::string read_layout_file(const std::string& name, size_t limit) {
+    UniqueFd fd(
+        ::openat(dir_fd_.get(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
+    if (!fd) throw_errno("open", path(name));
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) throw_errno("fstat", path(name));
+    if (!S_ISREG(st.st_mode)) throw Error(path(name) + ": not a regular file");
+    if (static_cast<uint64_t>(st.st_size) > limit)
+      throw Error(path(name) + ": larger than " + std::to_string(limit >> 20) + " MiB");
+    std::string out(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < out.size()) {
+      ssize_t n = retry_eintr([&] { return ::read(fd.get(), out.data() + got, out.size() - got); });
+      if (n < 0) throw_errno("read", path(name));
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    out.resize(got);
+    return out;
+  }
+
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
 
   // A blob already there with the size its descriptor gives is the same
@@ -136,6 +170,7 @@ class OciLayoutUpdateSink final : public ArchiveSink {
   std::string dir_;
   UniqueFd dir_fd_;
   std::string old_index_, new_index_;
+  std::vector<std::string> blob_dirs_;  // where blobs were renamed into
 };
 
 }  // namespace
@@ -151,24 +186,31 @@ std::unique_ptr<ArchiveSink> oci_layout_update_sink(const std::string& dir) {
 std::string merge_oci_index(std::string_view old_index, std::string_view new_index) {
   ordered_json merged = parse_index(old_index, "index.json");
   ordered_json added = parse_index(new_index, "the new index.json");
-  std::set<std::string> names, unnamed;
-  for (const auto& e : added["manifests"]) {
+  ordered_json& list = merged["manifests"];
+  const std::string name_key(kOciRefNameAnnotation);
+  // containers/image's addManifest, entry by entry: the first old entry of
+  // the same name loses the name (its image stays listed); an unnamed entry
+  // of the same digest is replaced in place; anything else is appended.
+  for (auto& e : added["manifests"]) {
     if (std::string n = ref_name(e); !n.empty()) {
-      names.insert(n);
-    } else {
-      unnamed.insert(digest_of(e));
+      for (auto& old : list) {
+        if (ref_name(old) != n) continue;
+        auto& a = old["annotations"];
+        a.erase(name_key);
+        if (a.empty()) old.erase("annotations");
+        break;
+      }
     }
+    bool replaced = false;
+    for (auto& old : list) {
+      if (digest_of(old) == digest_of(e) && ref_name(old).empty()) {
+        old = e;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) list.push_back(e);
   }
-  ordered_json kept = ordered_json::array();
-  for (auto& e : merged["manifests"]) {
-    std::string n = ref_name(e);
-    // A name moves to the new image; an unnamed entry for the same image
-    // is not repeated.
-    if (!n.empty() ? names.contains(n) : unnamed.contains(digest_of(e))) continue;
-    kept.push_back(std::move(e));
-  }
-  for (auto& e : added["manifests"]) kept.push_back(std::move(e));
-  merged["manifests"] = std::move(kept);
   return merged.dump();
 }
 

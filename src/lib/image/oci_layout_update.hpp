@@ -2,8 +2,10 @@
 // Saving into an OCI layout directory that already holds images, as podman
 // save --format oci-dir does: the new blobs are added beside the old ones
 // (content-addressed: one already there is kept), and index.json gains the
-// new entries, replacing any entry of the same name
-// (org.opencontainers.image.ref.name). Each blob lands under a temporary
+// new entries as containers/image adds them: a name
+// (org.opencontainers.image.ref.name) moves from the old entry, which stays
+// listed without it, and an unnamed entry of the same digest is replaced
+// in place. Each blob lands under a temporary
 // name and is renamed into place, index.json is replaced last and
 // atomically, and the directory is flock'ed meanwhile: an interrupted save
 // leaves the old index whole, at most with unreferenced blobs.
