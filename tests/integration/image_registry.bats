@@ -292,7 +292,7 @@ use_filestore_helper() {
   # The auth file is not among the stores: it stays as it is.
   echo '{}' >"$AUTHFILE"
   run -0 n login --authfile "$AUTHFILE" --tls-verify=false -v -u tester -p s3cret "$AUTH_REGISTRY"
-  assert_output "Used: docker-credential-filestore
+  assert_output "Used:  credential helper: filestore
 Login Succeeded!"
   run -0 jq -c . "$AUTHFILE"
   assert_output '{}'
@@ -335,7 +335,7 @@ Login Succeeded!"
   use_filestore_helper
   printf '{"credHelpers": {"%s": "filestore"}}\n' "$AUTH_REGISTRY" >"$AUTHFILE"
   run -0 n login --authfile "$AUTHFILE" --tls-verify=false -v -u tester -p s3cret "$AUTH_REGISTRY"
-  assert_output "Used: docker-credential-filestore
+  assert_output "Used:  $AUTHFILE
 Login Succeeded!"
   run -0 jq -r '.Username + ":" + .Secret' "$NOOK_CRED_STORE/$AUTH_REGISTRY"
   assert_output tester:s3cret

@@ -149,6 +149,9 @@ TEST_F(CredentialHelper, StoreEraseAndListSpeakTheProtocol) {
   std::string e =
       test_util::error_of([] { credential_helper_store("locked", "quay.io", "u", "hidden"); });
   EXPECT_EQ(e, "docker-credential-locked store quay.io failed (exit 3): the keyring is locked");
+  // Not even for a server the helper cannot take.
+  e = test_util::error_of([] { credential_helper_store("locked", "", "u", "hidden"); });
+  EXPECT_EQ(e.find("hidden"), std::string::npos) << e;
   helper("badlist", "echo '[1]'\n");
   EXPECT_NE(test_util::error_of([] {
               credential_helper_list("badlist");
@@ -186,7 +189,7 @@ TEST_F(CredentialStore, DefaultIsTheAuthFilesAlone) {
 TEST_F(CredentialStore, LoginGoesToTheFirstStoreThatTakesIt) {
   helper("rec", recording_helper(dir_, "rec"));
   auto both = sources({"rec", "containers-auth.json"});
-  EXPECT_EQ(save_login(both, "quay.io", "alice", "pw"), "docker-credential-rec");
+  EXPECT_EQ(save_login(both, "quay.io", "alice", "pw"), "credential helper: rec");
   EXPECT_FALSE(nook::path_exists(dir_ + "/auth.json"));
   auto c = lookup_credentials(both, "quay.io", "ns/app");
   ASSERT_TRUE(c);
@@ -212,7 +215,7 @@ TEST_F(CredentialStore, TheAuthFilesCredHelpersTakeTheirRegistrysLogin) {
   std::string file = dir_ + "/auth.json";
   nook::write_file(file, R"({"credHelpers":{"quay.io":"rec"}})", O_CREAT | O_TRUNC);
   auto s = sources({"containers-auth.json"});
-  EXPECT_EQ(save_login(s, "quay.io", "alice", "pw"), "docker-credential-rec");
+  EXPECT_EQ(save_login(s, "quay.io", "alice", "pw"), file);  // podman names the file
   EXPECT_EQ(nook::read_file(file), R"({"credHelpers":{"quay.io":"rec"}})");
   EXPECT_EQ(lookup_credentials(s, "quay.io", "")->password, "pw");
   EXPECT_EQ(save_login(s, "ghcr.io", "carol", "pw3"), file);

@@ -212,7 +212,8 @@ void run_login(const LoginFlags& f) {
   creds.password = password;
   image::verify_credentials(key, creds, client, conf);
   std::string where = image::save_login(sources, key, username, password);
-  if (f.verbose) std::printf("Used: %s\n", where.c_str());
+  // Two spaces: podman's fmt.Fprintln("Used: ", desc).
+  if (f.verbose) std::printf("Used:  %s\n", where.c_str());
   std::printf("Login Succeeded!\n");
 }
 

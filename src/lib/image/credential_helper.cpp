@@ -21,9 +21,9 @@ struct HelperAnswer {
 };
 
 // Runs docker-credential-HELPER VERB with input on stdin. shown names the
-// request in messages instead of input (a store's input holds the secret).
+// request in messages; never input itself, which for a store holds the secret.
 HelperAnswer ask_helper(const std::string& helper, const char* verb, const std::string& input,
-                        const std::string& shown = {}) {
+                        const std::string& shown) {
   std::string who = "docker-credential-" + helper;
   // A helper name is a suffix of a program name, nothing more.
   if (helper.empty() || helper.find('/') != std::string::npos)
@@ -41,8 +41,7 @@ HelperAnswer ask_helper(const std::string& helper, const char* verb, const std::
   // stdout only when it is not an answer: a helper that printed its JSON
   // and then failed must not put the secret in our message.
   std::string why = trimmed(!r.err.empty() || r.out.find('{') != std::string::npos ? r.err : r.out);
-  std::string target = shown.empty() ? input : shown;
-  throw Error(who + " " + verb + (target.empty() ? "" : " " + target) + " failed (exit " +
+  throw Error(who + " " + verb + (shown.empty() ? "" : " " + shown) + " failed (exit " +
               std::to_string(r.exit_code) + ")" + (why.empty() ? "" : ": " + why));
 }
 
@@ -74,7 +73,7 @@ Credentials parse_credential_helper_answer(const std::string& helper, const std:
 
 std::optional<Credentials> credential_helper_get(const std::string& helper,
                                                  const std::string& server) {
-  HelperAnswer r = ask_helper(helper, "get", server);
+  HelperAnswer r = ask_helper(helper, "get", server, server);
   if (r.not_found) return std::nullopt;
   return parse_credential_helper_answer(helper, r.out);
 }
@@ -89,12 +88,12 @@ void credential_helper_store(const std::string& helper, const std::string& serve
 }
 
 bool credential_helper_erase(const std::string& helper, const std::string& server) {
-  return !ask_helper(helper, "erase", server).not_found;
+  return !ask_helper(helper, "erase", server, server).not_found;
 }
 
 std::map<std::string, std::string> credential_helper_list(const std::string& helper) {
   std::string who = "docker-credential-" + helper;
-  HelperAnswer r = ask_helper(helper, "list", "");
+  HelperAnswer r = ask_helper(helper, "list", "", "");
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   if (!j.is_object()) throw Error(who + " list answered something other than a JSON object");
   std::map<std::string, std::string> out;

@@ -46,7 +46,10 @@ std::optional<Credentials> lookup_credentials(const CredentialSources& s, std::s
         c = find_credentials(registry, repository_path, s.files);
       } else {
         c = credential_helper_get(helper, std::string(registry));
-        if (c) c->key = std::string(registry);
+        if (c) {
+          c->key = std::string(registry);
+          c->file = helper_program(helper);  // where they came from, for messages
+        }
       }
       if (c) return c;
     } catch (const Error& e) {
@@ -64,6 +67,9 @@ std::string save_login(const CredentialSources& s, std::string_view key,
   for (const auto& helper : s.helpers) {
     try {
       std::string target = helper;
+      // podman's descriptions: the auth file, even when its credHelpers
+      // entry sent the login on to a helper; "credential helper: NAME".
+      std::string where = "credential helper: " + helper;
       if (helper == kAuthFileHelper) {
         auto inner = credential_helper_for_key(s.write_file, key);
         if (!inner) {
@@ -71,11 +77,12 @@ std::string save_login(const CredentialSources& s, std::string_view key,
           return s.write_file;
         }
         target = *inner;
+        where = s.write_file;
       }
       if (is_namespaced(key))
         throw Error("credential helper " + target + " does not take a namespaced key like " + k);
       credential_helper_store(target, k, username, password);
-      return helper_program(target);
+      return where;
     } catch (const Error& e) {
       errors.emplace_back(e.what());
     }

@@ -35,7 +35,9 @@ std::optional<Credentials> lookup_credentials(const CredentialSources& s, std::s
                                               std::string_view repository_path);
 
 // Stores a login under key ("host[:port][/path]") in the first store that
-// takes it; returns where it went (a file path or docker-credential-NAME).
+// takes it; returns where it went as podman words it: the auth file's path
+// (also when its credHelpers entry handed the login on), or "credential
+// helper: NAME" for a helper of registries.conf.
 // Throws Error naming every store that refused it.
 std::string save_login(const CredentialSources& s, std::string_view key,
                        const std::string& username, const std::string& password);
