@@ -220,6 +220,11 @@ Loaded image: localhost/extra:2"
   assert_output imported
   run -0 n image inspect --format '{{.Config.Cmd}}' "$id"
   assert_output '[/etc/busybox sh]'
+  # A password in the URL is never shown.
+  run -0 --separate-stderr n import "http://me:s3cret@127.0.0.1:$port/root.tar"
+  [[ "$stderr" == "Downloading from \"http://me:xxxxx@127.0.0.1:$port/root.tar\""* ]]
+  run -125 n import -q "http://me:s3cret@127.0.0.1:$port/nosuch.tar"
+  assert_output "Error: import: GET http://me:xxxxx@127.0.0.1:$port/nosuch.tar: HTTP 404"
   # gzip'd, behind a redirect, -q: only the ID.
   run -0 --separate-stderr n import -q "$url/moved/root.tar.gz" fromurl:2
   assert_output --regexp '^sha256:[0-9a-f]{64}$'

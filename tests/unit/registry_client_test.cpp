@@ -826,4 +826,14 @@ TEST(RegistryHelpers, ErrorMessagesAndApiHost) {
   EXPECT_EQ(url_escape("sha256:ab/c d"), "sha256%3Aab%2Fc%20d");
 }
 
+TEST(RegistryHelpers, RedactUrlHidesOnlyThePassword) {
+  EXPECT_EQ(redact_url("https://u:pw@h:1/a?b=c"), "https://u:xxxxx@h:1/a?b=c");
+  EXPECT_EQ(redact_url("http://u:p@w@h/x"), "http://u:xxxxx@h/x");  // the last @ ends it
+  EXPECT_EQ(redact_url("http://u@h/x"), "http://u@h/x");
+  EXPECT_EQ(redact_url("http://h/x@y:z"), "http://h/x@y:z");  // @ in the path is no user info
+  EXPECT_EQ(redact_url("http://u:pw@h"), "http://u:xxxxx@h");
+  EXPECT_EQ(redact_url("no scheme:pw@h"), "no scheme:pw@h");
+  EXPECT_EQ(redact_url(""), "");
+}
+
 }  // namespace

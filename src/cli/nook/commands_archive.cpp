@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "image/config_change.hpp"
+#include "image/http_client.hpp"
 #include "image/image_import.hpp"
 #include "image/image_load.hpp"
 #include "image/image_save.hpp"
@@ -106,7 +107,8 @@ void run_import(Context& ctx, const ImportFlags& f) {
   if (f.source == "-" && ::isatty(STDIN_FILENO) == 1)
     throw Error("cannot read from terminal, use command-line redirection or give a file");
   if (f.source.find("://") != std::string::npos && !image::is_import_url(f.source))
-    throw Error("import: " + f.source + ": only http:// and https:// URLs can be imported");
+    throw Error("import: " + image::redact_url(f.source) +
+                ": only http:// and https:// URLs can be imported");
 
   ctx.enter_storage_userns();
   options.chown = ctx.can_chown();
@@ -121,7 +123,8 @@ void run_import(Context& ctx, const ImportFlags& f) {
   observer.writing_manifest = [&] { progress(f.quiet, "Writing manifest to image destination\n"); };
   image::Store& store = ctx.store();
   // podman says this on stdout, where it spoils `id=$(podman import URL)`.
-  if (image::is_import_url(f.source)) progress(f.quiet, "Downloading from \"%s\"\n", f.source);
+  if (image::is_import_url(f.source))
+    progress(f.quiet, "Downloading from \"%s\"\n", image::redact_url(f.source));
   image::ImportedImage img = f.source == "-"
                                  ? image::import_from_fd(store, STDIN_FILENO, options, observer)
                                  : image::import_from_path(store, f.source, options, observer);

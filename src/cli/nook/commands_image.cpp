@@ -265,7 +265,9 @@ void run_history(Context& ctx, const HistoryFlags& f) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& e : entries) {
       Time t = time_of(e);
-      nlohmann::ordered_json j{{"id", e.id}, {"created", format::rfc3339_string(t.secs, t.nanos)}};
+      nlohmann::ordered_json j{{"id", e.id}};
+      // No time in the config: podman leaves "created" out.
+      if (!e.created.empty()) j["created"] = format::rfc3339_string(t.secs, t.nanos);
       if (!e.created_by.empty()) j["CreatedBy"] = e.created_by;
       j["size"] = e.size;
       if (!e.comment.empty()) j["comment"] = e.comment;

@@ -287,6 +287,20 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   return response;
 }
 
+std::string redact_url(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t start = scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string_view authority = url.substr(start, end == std::string_view::npos ? end : end - start);
+  auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start + colon + 1)) + "xxxxx" +
+         std::string(url.substr(start + at));
+}
+
 std::string url_escape(std::string_view text) {
   std::string out;
   static constexpr char hex[] = "0123456789ABCDEF";

@@ -104,6 +104,10 @@ class HttpClient {
   std::vector<std::unique_ptr<Handle>> idle_;
 };
 
+// The URL with the password of its user info replaced by "xxxxx", as Go's
+// url.Redacted() shows it: "https://u:xxxxx@host/x". Anything else unchanged.
+std::string redact_url(std::string_view url);
+
 // Percent-encodes for a URL query value.
 std::string url_escape(std::string_view text);
 // Resolves a possibly relative reference (Location, Link) against base.

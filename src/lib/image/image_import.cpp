@@ -162,13 +162,19 @@ Staged download_in(const std::string& url, const std::string& path) {
     s.size += n;
   };
   HttpResponse r;
+  // A password in the URL stays out of every message.
+  std::string shown = redact_url(url);
   try {
     r = http.perform(req);
   } catch (const Error& e) {
-    throw Error(std::string("import: ") + e.what());
+    std::string what = e.what();
+    for (size_t at = what.find(url); at != std::string::npos;
+         at = what.find(url, at + shown.size()))
+      what.replace(at, url.size(), shown);
+    throw Error("import: " + what);
   }
   if (r.status < 200 || r.status > 299)
-    throw Error("import: GET " + url + ": HTTP " + std::to_string(r.status));
+    throw Error("import: GET " + shown + ": HTTP " + std::to_string(r.status));
   s.digest = h.digest();
   return s;
 }
@@ -299,7 +305,8 @@ bool is_import_url(std::string_view source) {
 
 ImportedImage import_from_url(Store& store, const std::string& url, const ImportOptions& options,
                               const ImportObserver& observer) {
-  if (!is_import_url(url)) throw Error("import: " + url + " is not an http:// or https:// URL");
+  if (!is_import_url(url))
+    throw Error("import: " + redact_url(url) + " is not an http:// or https:// URL");
   auto [sec, nsec] = creation_time(options);
   return import_stream(
       store, [&url](const std::string& path) { return download_in(url, path); }, options, observer,
@@ -310,7 +317,7 @@ ImportedImage import_from_path(Store& store, const std::string& path, const Impo
                                const ImportObserver& observer) {
   if (path.find("://") != std::string::npos) {
     if (is_import_url(path)) return import_from_url(store, path, options, observer);
-    throw Error("import: " + path + ": only http:// and https:// URLs can be imported");
+    throw Error("import: " + redact_url(path) + ": only http:// and https:// URLs can be imported");
   }
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw_errno("open", path);

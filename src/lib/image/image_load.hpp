@@ -39,6 +39,8 @@ struct LoadOptions {
   std::optional<Platform> platform;
 };
 
+// blob is called from the threads that store layers, one call at a time;
+// the others from the calling thread.
 struct LoadObserver {
   std::function<void(const std::string& digest)> blob;    // a layer is being stored
   std::function<void(const std::string& digest)> config;  // a config is being stored

@@ -154,14 +154,21 @@ LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& so
   Staged staged = stage(store);
   bool linked = false;
   if (!private_copy.empty()) {
-    staged.blob_fd.reset();
-    if (::unlink(staged.blob.c_str()) < 0) throw_errno("unlink", staged.blob);
-    linked = ::link(private_copy.c_str(), staged.blob.c_str()) == 0;
-    // Another filesystem after all (EXDEV), or links refused: copy as usual.
-    if (!linked)
-      staged.blob_fd = open_fd(staged.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    else
-      ::chmod(staged.blob.c_str(), 0644);
+    // Only the very file fd reads: what is hashed and unpacked is what is kept.
+    struct stat by_fd, by_path;
+    if (::fstat(fd, &by_fd) < 0) throw_errno("fstat", private_copy);
+    bool same = ::lstat(private_copy.c_str(), &by_path) == 0 && S_ISREG(by_path.st_mode) &&
+                by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
+    if (same) {
+      staged.blob_fd.reset();
+      if (::unlink(staged.blob.c_str()) < 0) throw_errno("unlink", staged.blob);
+      linked = ::link(private_copy.c_str(), staged.blob.c_str()) == 0;
+      // Another filesystem after all (EXDEV), or links refused: copy as usual.
+      if (!linked)
+        staged.blob_fd = open_fd(staged.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      else if (::fchmod(fd, 0644) < 0)
+        throw_errno("chmod", staged.blob);
+    }
   }
   UnpackThread unpacker(source, staged.tree, unpack);
   Hasher hasher(source.blob_digest.empty() ? "sha256" : digest_algorithm(source.blob_digest));
