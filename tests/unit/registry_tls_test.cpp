@@ -1,10 +1,17 @@
 // CA files of certs.d: what counts as a certificate, and what is refused.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
+#include <thread>
 
+#include "image/http_client.hpp"
 #include "image/registry_tls.hpp"
 #include "sys/error.hpp"
+#include "sys/fd.hpp"
 
 using namespace nook::image;
 
@@ -72,3 +79,66 @@ TEST(RegistryTls, ACertificateThenGarbageIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// A TCP server on 127.0.0.1 that accepts one connection, reads what comes
+// (a TLS ClientHello) and resets it: what a TLS 1.3 server refusing our
+// client certificate often looks like from curl's side.
+class ResettingServer {
+ public:
+  ResettingServer() {
+    fd_ = nook::UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 ||
+        ::listen(fd_.get(), 1) < 0 ||
+        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len) < 0)
+      throw nook::Error("resetting server", {}, errno);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      nook::UniqueFd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!c) return;
+      char buf[4096];
+      (void)::read(c.get(), buf, sizeof buf);
+      linger l{1, 0};  // close with RST, not FIN
+      ::setsockopt(c.get(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    });
+  }
+  ~ResettingServer() {
+    ::shutdown(fd_.get(), SHUT_RDWR);
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  nook::UniqueFd fd_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST(RegistryTls, AResetBeforeAnyAnswerGetsTheClientCertificateGuess) {
+  ResettingServer server;
+  nook::image::HttpClient http(nook::image::HttpOptions{"nook-test"});
+  nook::image::TlsConfig tls;
+  tls.client_cert_hint = "the registry refused the client certificate, or wants one: HERE";
+  nook::image::HttpRequest req;
+  req.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/v2/";
+  req.tls = &tls;
+  req.timeout_s = 10;
+  try {
+    http.perform(req);
+    ADD_FAILURE() << "a reset connection answered";
+  } catch (const nook::image::TransportError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("(reset in TLS before any answer: perhaps the registry refused the client "
+                     "certificate, or wants one: HERE)"),
+              std::string::npos)
+        << m;
+    EXPECT_FALSE(e.permanent()) << "a guess must not stop the retries";
+  }
+}
