@@ -20,7 +20,9 @@ id "$user" >/dev/null 2>&1 || { echo "pull.sh: run scripts/setup-test-user.sh fi
 uid=$(id -u "$user")
 home=$(getent passwd "$user" | cut -d: -f6)
 # On a disk, not tmpfs: writing the layers is part of a pull.
-work=$home/nook-bench-pull
+# Root's, in /var/tmp (sticky): root mounts and copies there, and a path in
+# the test user's home could be swapped for a symlink under it.
+work=/var/tmp/nook-bench-pull-work
 image=${NOOK_BENCH_IMAGE:-/var/tmp/nook-bench-pull-image}
 [ -f "$image/index.json" ] || "$here/bench/make-pull-image.sh" "$image"
 rm -rf "$work"
@@ -38,6 +40,10 @@ if [ "${NOOK_BENCH_OWN_FS:-1}" = 1 ]; then
   mount -o loop "$fs_image" "$work"
   trap 'umount "$work" 2>/dev/null; rm -f "$fs_image"; rmdir "$work" 2>/dev/null || true' EXIT
 fi
+# podman's rootless pause process (catatonit) keeps the mount namespace it
+# was started in: one older than the mount above would hide it from podman,
+# which then writes to the directory underneath. Podman starts a new one.
+pkill -u "$user" -x catatonit 2>/dev/null || true
 cp "$build/nook" "$work/nook"
 cp -r "$here/scripts" "$work/scripts"
 chmod -R a+rX "$image"
