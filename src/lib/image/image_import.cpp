@@ -69,22 +69,38 @@ struct Staged {
   int64_t size = 0;
 };
 
+// A new file in the staging area, every byte hashed and counted on its way in.
+class StagedWriter {
+ public:
+  explicit StagedWriter(const std::string& path)
+      : out_(open_fd(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)), staged_{path, {}, 0} {}
+  void append(const char* data, size_t n) {
+    hasher_.update(data, n);
+    write_all(out_.get(), std::string_view(data, n), staged_.path);
+    staged_.size += static_cast<int64_t>(n);
+  }
+  Staged finish() {
+    staged_.digest = hasher_.digest();
+    return staged_;
+  }
+
+ private:
+  UniqueFd out_;
+  Hasher hasher_;
+  Staged staged_;
+};
+
 // Copies fd to path, hashing it.
 Staged copy_in(int fd, const std::string& path) {
-  UniqueFd out = open_fd(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  Hasher h;
-  Staged s{path, {}, 0};
+  StagedWriter w(path);
   char buf[kChunk];
   for (;;) {
     ssize_t n = retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
     if (n < 0) throw_errno("read", "import source");
     if (n == 0) break;
-    h.update(buf, static_cast<size_t>(n));
-    write_all(out.get(), std::string_view(buf, static_cast<size_t>(n)), path);
-    s.size += n;
+    w.append(buf, static_cast<size_t>(n));
   }
-  s.digest = h.digest();
-  return s;
+  return w.finish();
 }
 
 std::string diff_id_of(const std::string& path, Compression c) {
@@ -103,7 +119,7 @@ struct ArchiveReadFree {
 // bzip2 and xz, which layers cannot carry: decompressed into a plain tar.
 Staged decompress_other(const std::string& src, const std::string& dest) {
   UniqueFd in = open_fd(src, O_RDONLY | O_CLOEXEC);
-  UniqueFd out = open_fd(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  StagedWriter w(dest);
   std::unique_ptr<struct archive, ArchiveReadFree> a(archive_read_new());
   if (!a) throw Error("import: out of memory");
   archive_read_support_filter_bzip2(a.get());
@@ -113,19 +129,14 @@ Staged decompress_other(const std::string& src, const std::string& dest) {
   if (archive_read_open_fd(a.get(), in.get(), kChunk) != ARCHIVE_OK ||
       archive_read_next_header(a.get(), &e) != ARCHIVE_OK)
     throw Error(std::string("import: decompress: ") + archive_error_string(a.get()));
-  Hasher h;
-  Staged s{dest, {}, 0};
   char buf[kChunk];
   for (;;) {
     la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
     if (n < 0) throw Error(std::string("import: decompress: ") + archive_error_string(a.get()));
     if (n == 0) break;
-    h.update(buf, static_cast<size_t>(n));
-    write_all(out.get(), std::string_view(buf, static_cast<size_t>(n)), dest);
-    s.size += n;
+    w.append(buf, static_cast<size_t>(n));
   }
-  s.digest = h.digest();
-  return s;
+  return w.finish();
 }
 
 Platform import_platform(const ImportOptions& o) {
@@ -149,18 +160,12 @@ using FetchInto = std::function<Staged(const std::string& path)>;
 // A URL's body into path, hashed on the way; redirects followed, the
 // system's CAs, any non-2xx status is an error naming it.
 Staged download_in(const std::string& url, const std::string& path) {
-  UniqueFd out = open_fd(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  Hasher h;
-  Staged s{path, {}, 0};
+  StagedWriter w(path);
   HttpClient http(HttpOptions{"nook/" NOOK_VERSION});
   HttpRequest req;
   req.url = url;
   req.follow_redirects = true;
-  req.sink = [&](long, const char* data, size_t n) {
-    h.update(data, n);
-    write_all(out.get(), std::string_view(data, n), path);
-    s.size += n;
-  };
+  req.sink = [&w](long, const char* data, size_t n) { w.append(data, n); };
   HttpResponse r;
   // A password in the URL stays out of every message.
   std::string shown = redact_url(url);
@@ -175,8 +180,7 @@ Staged download_in(const std::string& url, const std::string& path) {
   }
   if (r.status < 200 || r.status > 299)
     throw Error("import: GET " + shown + ": HTTP " + std::to_string(r.status));
-  s.digest = h.digest();
-  return s;
+  return w.finish();
 }
 
 ImportedImage import_stream(Store& store, const FetchInto& fetch, const ImportOptions& options,
