@@ -24,7 +24,7 @@ struct HelperAnswer {
 // request in messages; never input itself, which for a store holds the secret.
 HelperAnswer ask_helper(const std::string& helper, const char* verb, const std::string& input,
                         const std::string& shown) {
-  std::string who = "docker-credential-" + helper;
+  std::string who = credential_helper_program(helper);
   // A helper name is a suffix of a program name, nothing more.
   if (helper.empty() || helper.find('/') != std::string::npos)
     throw Error("invalid credential helper name \"" + helper + "\"");
@@ -47,8 +47,12 @@ HelperAnswer ask_helper(const std::string& helper, const char* verb, const std::
 
 }  // namespace
 
+std::string credential_helper_program(const std::string& helper) {
+  return "docker-credential-" + helper;
+}
+
 Credentials parse_credential_helper_answer(const std::string& helper, const std::string& text) {
-  std::string who = "docker-credential-" + helper;
+  std::string who = credential_helper_program(helper);
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (!j.is_object()) throw Error(who + " answered something other than a JSON object");
   auto field = [&](const char* name) -> std::string {
@@ -84,7 +88,8 @@ void credential_helper_store(const std::string& helper, const std::string& serve
   nlohmann::ordered_json login{{"ServerURL", server}, {"Username", username}, {"Secret", secret}};
   HelperAnswer r = ask_helper(helper, "store", login.dump(), server);
   if (r.not_found)
-    throw Error("docker-credential-" + helper + " store " + server + " failed: " + trimmed(r.out));
+    throw Error(credential_helper_program(helper) + " store " + server +
+                " failed: " + trimmed(r.out));
 }
 
 bool credential_helper_erase(const std::string& helper, const std::string& server) {
@@ -92,7 +97,7 @@ bool credential_helper_erase(const std::string& helper, const std::string& serve
 }
 
 std::map<std::string, std::string> credential_helper_list(const std::string& helper) {
-  std::string who = "docker-credential-" + helper;
+  std::string who = credential_helper_program(helper);
   HelperAnswer r = ask_helper(helper, "list", "", "");
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   if (!j.is_object()) throw Error(who + " list answered something other than a JSON object");

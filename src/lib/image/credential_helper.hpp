@@ -13,6 +13,9 @@
 
 namespace nook::image {
 
+// "docker-credential-NAME": the program a helper name stands for.
+std::string credential_helper_program(const std::string& helper);
+
 // nullopt when the helper has nothing for server ("credentials not found").
 // Throws Error naming the helper when it is missing, fails, hangs (10 s) or
 // answers something that is not its JSON; the secret never appears in it.

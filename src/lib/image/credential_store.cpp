@@ -21,10 +21,6 @@ bool is_namespaced(std::string_view key) {
   throw Error(msg);
 }
 
-std::string helper_program(const std::string& helper) {
-  return "docker-credential-" + helper;
-}
-
 }  // namespace
 
 CredentialSources credential_sources(const RegistriesConf& conf, const std::string& authfile) {
@@ -48,7 +44,7 @@ std::optional<Credentials> lookup_credentials(const CredentialSources& s, std::s
         c = credential_helper_get(helper, std::string(registry));
         if (c) {
           c->key = std::string(registry);
-          c->file = helper_program(helper);  // where they came from, for messages
+          c->file = credential_helper_program(helper);  // where they came from, for messages
         }
       }
       if (c) return c;

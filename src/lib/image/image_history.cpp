@@ -5,7 +5,7 @@
 #include <set>
 
 #include "image/digest.hpp"
-#include "sys/error.hpp"
+#include "image/image_views.hpp"
 
 namespace nook::image {
 namespace {
@@ -18,8 +18,7 @@ std::string string_field(const nlohmann::json& entry, const char* key) {
 }  // namespace
 
 std::vector<HistoryEntry> image_history(Store& store, const ImageRecord& image) {
-  auto config = nlohmann::json::parse(store.read_blob(image.id, 4 << 20), nullptr, false);
-  if (!config.is_object()) throw Error("image " + image.id + ": its config is not a JSON object");
+  nlohmann::json config = stored_config(store, image);
   auto history = config.find("history");
   if (history == config.end() || !history->is_array()) return {};
 

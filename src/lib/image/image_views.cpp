@@ -14,12 +14,6 @@
 namespace nook::image {
 namespace {
 
-nlohmann::json stored_config(Store& store, const ImageRecord& image) {
-  auto j = nlohmann::json::parse(store.read_blob(image.id, kManifestSizeLimit), nullptr, false);
-  if (!j.is_object()) throw Error("stored config of image " + image.id + " is not a JSON object");
-  return j;
-}
-
 nlohmann::json member_or(const nlohmann::json& j, const char* key, nlohmann::json fallback) {
   auto it = j.find(key);
   return it == j.end() || it->is_null() ? fallback : *it;
@@ -55,6 +49,12 @@ bool reference_matches(const std::string& pattern, const std::string& name) {
 }
 
 }  // namespace
+
+nlohmann::json stored_config(Store& store, const ImageRecord& image) {
+  auto j = nlohmann::json::parse(store.read_blob(image.id, kManifestSizeLimit), nullptr, false);
+  if (!j.is_object()) throw Error("stored config of image " + image.id + " is not a JSON object");
+  return j;
+}
 
 bool glob_match(std::string_view pattern, std::string_view text) {
   return ::fnmatch(std::string(pattern).c_str(), std::string(text).c_str(), 0) == 0;

@@ -67,6 +67,10 @@ std::vector<ImageListEntry> image_list(Store& store, const ImageListOptions& opt
 // the ones recorded at pull that no name covers any more.
 std::vector<std::string> repo_digests_of(const ImageRecord& image);
 
+// The image's config as stored, parsed; throws Error when it is not a JSON
+// object.
+nlohmann::json stored_config(Store& store, const ImageRecord& image);
+
 // Glob match with '*' and '?' (podman's reference filter semantics).
 bool glob_match(std::string_view pattern, std::string_view text);
 
