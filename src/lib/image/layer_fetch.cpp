@@ -86,13 +86,17 @@ struct Staged {
   UniqueFd blob_fd;
 };
 
-Staged stage(Store& store) {
+// A staging directory with the tree's directory; the blob file is made
+// from a private copy (a hard link) when one is given, else created empty.
+Staged stage(Store& store, const std::string& private_copy = {}) {
   Staged s;
   s.dir = store.make_staging_dir();
   s.tree = s.dir.path() + "/tree";
   s.blob = s.dir.path() + "/blob";
   if (::mkdir(s.tree.c_str(), 0755) < 0) throw_errno("mkdir", s.tree);
-  s.blob_fd = open_fd(s.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // Another filesystem after all (EXDEV), or links refused: copy as usual.
+  if (private_copy.empty() || ::link(private_copy.c_str(), s.blob.c_str()) < 0)
+    s.blob_fd = open_fd(s.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   return s;
 }
 
@@ -151,25 +155,18 @@ LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& so
                                      const UnpackOptions& unpack, const std::string& private_copy) {
   FileLock lock = store.lock_layer(source.diff_id);
   if (auto done = existing(store, source)) return *done;
-  Staged staged = stage(store);
-  bool linked = false;
+  // Only the very file fd reads may be linked: what is hashed and unpacked
+  // is what is kept.
+  bool same = false;
   if (!private_copy.empty()) {
-    // Only the very file fd reads: what is hashed and unpacked is what is kept.
     struct stat by_fd, by_path;
     if (::fstat(fd, &by_fd) < 0) throw_errno("fstat", private_copy);
-    bool same = ::lstat(private_copy.c_str(), &by_path) == 0 && S_ISREG(by_path.st_mode) &&
-                by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
-    if (same) {
-      staged.blob_fd.reset();
-      if (::unlink(staged.blob.c_str()) < 0) throw_errno("unlink", staged.blob);
-      linked = ::link(private_copy.c_str(), staged.blob.c_str()) == 0;
-      // Another filesystem after all (EXDEV), or links refused: copy as usual.
-      if (!linked)
-        staged.blob_fd = open_fd(staged.blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      else if (::fchmod(fd, 0644) < 0)
-        throw_errno("chmod", staged.blob);
-    }
+    same = ::lstat(private_copy.c_str(), &by_path) == 0 && S_ISREG(by_path.st_mode) &&
+           by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
   }
+  Staged staged = stage(store, same ? private_copy : std::string());
+  bool linked = !staged.blob_fd;
+  if (linked && ::fchmod(fd, 0644) < 0) throw_errno("chmod", staged.blob);
   UnpackThread unpacker(source, staged.tree, unpack);
   Hasher hasher(source.blob_digest.empty() ? "sha256" : digest_algorithm(source.blob_digest));
   int64_t total = 0;
