@@ -12,9 +12,9 @@ rounds=${1:-50}
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${2:-${NOOK_BUILD_DIR:-$here/build}}
 user=${NOOK_TEST_USER:-nooktest}
-[ "$(id -u)" -eq 0 ] || { echo "runtime-start.sh: run as root (see the header)" >&2; exit 1; }
-id "$user" >/dev/null 2>&1 || { echo "runtime-start.sh: run scripts/setup-test-user.sh first" >&2; exit 1; }
-[ -x "$build/nook-runtime" ] || { echo "runtime-start.sh: no $build/nook-runtime: build first" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
+bench_require runtime-start.sh nook-runtime
 
 work=$(mktemp -d /tmp/nook-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -41,15 +41,4 @@ table=$(awk -v rounds="$rounds" -v commit="$commit" -v date="$(date -u +%Y-%m-%d
     for (i = 1; i <= 3; i++) { r = order[i]; if (r in t) printf "| %s | %.1f | %.2f× |\n", r, t[r] / 1e6, t[r] / n }
   }' "$results")
 echo "$table"
-doc=$here/docs/PERFORMANCE.md
-mkdir -p "$here/docs"
-[ -f "$doc" ] || printf '# Performance\n\nBenchmarks live in `bench/`; each writes its own section here. Ratios, not absolute times, are what to compare across machines.\n' >"$doc"
-python3 - "$doc" "$table" <<'PY'
-import re, sys
-path, table = sys.argv[1], sys.argv[2]
-text = open(path).read()
-section = "## Runtime start (bench/runtime-start.sh)\n\n" + table + "\n"
-pattern = re.compile(r"## Runtime start \(bench/runtime-start.sh\)\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text if text.endswith("\n") else text + "\n")
-PY
+bench_write_section "Runtime start (bench/runtime-start.sh)" "$table"

@@ -10,45 +10,30 @@
 set -euo pipefail
 rounds=${1:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC2034 # read by bench/lib.sh
 build=${2:-${NOOK_BUILD_DIR:-$here/build}}
 user=${NOOK_TEST_USER:-nooktest}
-[ "$(id -u)" -eq 0 ] || { echo "save.sh: run as root (see the header)" >&2; exit 1; }
-id "$user" >/dev/null 2>&1 || { echo "save.sh: run scripts/setup-test-user.sh first" >&2; exit 1; }
-[ -x "$build/nook" ] || { echo "save.sh: no $build/nook: build first" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
+bench_require save.sh nook
 
 uid=$(id -u "$user")
 home=$(getent passwd "$user" | cut -d: -f6)
-# Root's, in /var/tmp (sticky): root mounts and copies there, and a path in
-# the test user's home could be swapped for a symlink under it.
-work=/var/tmp/nook-bench-save-work
 image=${NOOK_BENCH_IMAGE:-/var/tmp/nook-bench-pull-image}
 [ -f "$image/index.json" ] || "$here/bench/make-pull-image.sh" "$image"
-rm -rf "$work"
-mkdir -p "$work"
-# A journaled ext4 of its own, for the reason bench/pull.sh gives.
-fs_image=/var/tmp/nook-bench-save.ext4
-if [ "${NOOK_BENCH_OWN_FS:-1}" = 1 ]; then
-  truncate -s 8G "$fs_image"
-  mkfs.ext4 -q -F "$fs_image"
-  mount -o loop "$fs_image" "$work"
-  trap 'umount "$work" 2>/dev/null; rm -f "$fs_image"; rmdir "$work" 2>/dev/null || true' EXIT
-fi
-# podman's rootless pause process (catatonit) keeps the mount namespace it
-# was started in: one older than the mount above would hide it from podman,
-# which then writes to the directory underneath. Podman starts a new one.
-pkill -u "$user" -x catatonit 2>/dev/null || true
-cp "$build/nook" "$work/nook"
-cp -r "$here/scripts" "$work/scripts"
+bench_scratch save
 chmod -R a+rX "$image"
-chown -R "$user:" "$work"
 
+# shellcheck disable=SC2154 # $work is set by bench_scratch
 results=$work/results.txt
 runuser -u "$user" -- env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" \
   PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
   bash -s "$work" "$image" "$rounds" "$results" <<'INNER'
 set -euo pipefail
-work=$1 image=$2 rounds=$3 results=$4
+work=$1 image=$2 rounds=$3 results=$4 bench=save.sh
 cd "$work"
+# shellcheck source=bench/lib.sh
+source ./bench-lib.sh
 export NOOK_REGISTRY_PORT=$((21000 + RANDOM % 9000)) NOOK_REGISTRY_DIR=$work/registry
 reg=$(./scripts/registry.sh start)
 trap './scripts/registry.sh stop >/dev/null 2>&1 || true' EXIT
@@ -61,28 +46,17 @@ N2=(./nook --root "$work/nook-load")
 P2=(podman --root "$work/podman-load" --runroot "$work/podman-load-run" --storage-driver overlay
   --tmpdir "$work/podman-tmp" --events-backend file --cgroup-manager cgroupfs)
 
-measure() { # name cmd...: appends "name seconds maxrss_kb"
-  local name=$1
-  shift
-  sync
-  if ! /usr/bin/time -o "$work/time.out" -f '%e %M' "$@" >/dev/null 2>"$work/err.out"; then
-    echo "save.sh: $name failed:" >&2
-    cat "$work/err.out" >&2
-    exit 1
-  fi
-  echo "$name $(tail -1 "$work/time.out")" >>"$results"
-}
 "${N[@]}" pull -q --tls-verify=false "$ref" >/dev/null
 "${P[@]}" pull -q --tls-verify=false "$ref" >/dev/null
 for ((i = 0; i < rounds; i++)); do
   rm -f "$work"/*.tar
-  measure nook-save "${N[@]}" save -q -o "$work/nook.tar" "$ref"
-  measure podman-save "${P[@]}" save -q -o "$work/podman.tar" "$ref"
+  bench_measure nook-save "${N[@]}" save -q -o "$work/nook.tar" "$ref"
+  bench_measure podman-save "${P[@]}" save -q -o "$work/podman.tar" "$ref"
   # Each loads the other's archive into an empty store.
   "${N2[@]}" system reset -f >/dev/null 2>&1 || true
   "${P2[@]}" system reset -f >/dev/null 2>&1 || true
-  measure nook-load "${N2[@]}" load -q -i "$work/podman.tar"
-  measure podman-load "${P2[@]}" load -q -i "$work/nook.tar"
+  bench_measure nook-load "${N2[@]}" load -q -i "$work/podman.tar"
+  bench_measure podman-load "${P2[@]}" load -q -i "$work/nook.tar"
 done
 "${N[@]}" system reset -f >/dev/null 2>&1 || true
 "${N2[@]}" system reset -f >/dev/null 2>&1 || true
@@ -111,14 +85,5 @@ for op, label in [("save", "save -o FILE (docker-archive)"), ("load", "load -i F
 PY
 )
 echo "$table"
-doc=$here/docs/PERFORMANCE.md
-python3 - "$doc" "$table" <<'PY'
-import re, sys
-path, table = sys.argv[1], sys.argv[2]
-text = open(path).read()
-section = "## Save and load (bench/save.sh)\n\n" + table + "\n"
-pattern = re.compile(r"## Save and load \(bench/save.sh\)\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text if text.endswith("\n") else text + "\n")
-PY
+bench_write_section "Save and load (bench/save.sh)" "$table"
 rm -rf "${work:?}"/* 2>/dev/null || true
