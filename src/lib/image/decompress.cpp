@@ -1,7 +1,6 @@
 #include "image/decompress.hpp"
 
 #include <isa-l/igzip_lib.h>
-#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -14,11 +13,12 @@ namespace {
 
 constexpr size_t kInputSize = 256 * 1024;
 
-// Buffered, strictly sequential reads from a borrowed fd (a pipe from the
-// download works as well as a file).
+// Buffered, strictly sequential reads from a byte source, owned (an fd's)
+// or borrowed (a download's channel).
 class Input {
  public:
-  explicit Input(int fd) : fd_(fd), buf_(new uint8_t[kInputSize]) {}
+  Input(ByteSource& src, std::unique_ptr<ByteSource> owned)
+      : owned_(std::move(owned)), src_(&src), buf_(new uint8_t[kInputSize]) {}
 
   // Reads more when the buffer is used up; false at end of file.
   bool fill() {
@@ -40,21 +40,27 @@ class Input {
       len_ -= pos_;
       pos_ = 0;
     }
-    ssize_t r = retry_eintr([&] { return ::read(fd_, buf_.get() + len_, kInputSize - len_); });
-    if (r < 0) throw_errno("read layer blob");
+    size_t r = src_->read(buf_.get() + len_, kInputSize - len_);
     if (r == 0) eof_ = true;
-    len_ += static_cast<size_t>(r);
+    len_ += r;
     return r > 0;
+  }
+  // Past the buffer: straight from the source into the caller's memory.
+  size_t read_direct(uint8_t* buf, size_t n) {
+    if (eof_) return 0;
+    size_t r = src_->read(buf, n);
+    if (r == 0) eof_ = true;
+    return r;
   }
 
   uint8_t* data() { return buf_.get() + pos_; }
   size_t size() const { return len_ - pos_; }
   void consume(size_t n) { pos_ += n; }
   bool at_end() const { return eof_ && pos_ == len_; }
-  int fd() const { return fd_; }
 
  private:
-  int fd_;
+  std::unique_ptr<ByteSource> owned_;
+  ByteSource* src_;
   std::unique_ptr<uint8_t[]> buf_;
   size_t pos_ = 0, len_ = 0;
   bool eof_ = false;
@@ -82,10 +88,7 @@ class PlainReader final : public Decompressor {
       in_.consume(k);
       return k;
     }
-    if (in_.at_end()) return 0;
-    ssize_t r = retry_eintr([&] { return ::read(in_.fd(), buf, n); });
-    if (r < 0) throw_errno("read layer blob");
-    return static_cast<size_t>(r);
+    return in_.read_direct(buf, n);
   }
 
  private:
@@ -230,8 +233,9 @@ const char* compression_name(Compression c) {
   return "?";
 }
 
-std::unique_ptr<Decompressor> open_decompressor(int fd, Compression c) {
-  Input in(fd);
+namespace {
+
+std::unique_ptr<Decompressor> open_input(Input in, Compression c) {
   in.peek(4);
   Compression actual = is_gzip(in.data(), in.size())   ? Compression::gzip
                        : is_zstd(in.data(), in.size()) ? Compression::zstd
@@ -251,6 +255,18 @@ std::unique_ptr<Decompressor> open_decompressor(int fd, Compression c) {
       return std::make_unique<ZstdReader>(std::move(in));
   }
   throw Error("unpack layer: unknown compression");
+}
+
+}  // namespace
+
+std::unique_ptr<Decompressor> open_decompressor(ByteSource& src, Compression c) {
+  return open_input(Input(src, nullptr), c);
+}
+
+std::unique_ptr<Decompressor> open_decompressor(int fd, Compression c) {
+  auto owned = std::make_unique<FdByteSource>(fd);
+  ByteSource& src = *owned;
+  return open_input(Input(src, std::move(owned)), c);
 }
 
 }  // namespace nook::image

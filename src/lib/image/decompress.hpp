@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "image/byte_source.hpp"
+
 namespace nook::image {
 
 enum class Compression { none, gzip, zstd };
@@ -19,8 +21,8 @@ Compression layer_compression(const std::string& media_type);
 
 const char* compression_name(Compression c);
 
-// Pulls bytes from a file descriptor (a file or a pipe, read strictly in
-// order) and hands out the uncompressed stream.
+// Pulls bytes from a source, strictly in order, and hands out the
+// uncompressed stream.
 class Decompressor {
  public:
   virtual ~Decompressor() = default;
@@ -29,9 +31,12 @@ class Decompressor {
   virtual size_t read(uint8_t* buf, size_t n) = 0;
 };
 
-// Reads the first bytes of fd and checks their magic against `c` (a plain
+// Reads the first bytes of src and checks their magic against `c` (a plain
 // tar must not start like gzip or zstd; gzip and zstd must start with their
-// own magic), then returns the decoder. The fd is borrowed, not owned.
+// own magic), then returns the decoder. src is borrowed: it must outlive
+// the decoder.
+std::unique_ptr<Decompressor> open_decompressor(ByteSource& src, Compression c);
+// The same reading a borrowed fd (a file or a pipe) in order.
 std::unique_ptr<Decompressor> open_decompressor(int fd, Compression c);
 
 }  // namespace nook::image

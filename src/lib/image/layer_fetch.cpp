@@ -1,13 +1,13 @@
 #include "image/layer_fetch.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <exception>
 #include <thread>
 
+#include "image/byte_channel.hpp"
 #include "image/digest.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
@@ -15,27 +15,21 @@
 namespace nook::image {
 namespace {
 
-// The unpacking end of the stream. A socket rather than a pipe: a write to
-// a pipe whose reader died raises SIGPIPE, and the library must not touch
-// the process's signal dispositions; send(MSG_NOSIGNAL) just fails.
+// The unpacking end of the stream: a thread reading what the download (or
+// a local file) hands it through an in-memory channel.
 class UnpackThread {
  public:
   UnpackThread(const LayerSource& source, std::string tree, const UnpackOptions& options) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair");
-    writer_.reset(sv[0]);
-    reader_.reset(sv[1]);
-    int size = 1 << 20;
-    ::setsockopt(writer_.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-    ::setsockopt(reader_.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     thread_ = std::thread([this, media_type = source.media_type, tree = std::move(tree), options] {
       try {
-        result_ = unpack_layer(reader_.get(), media_type, tree, options);
+        result_ = unpack_layer(channel_, media_type, tree, options);
       } catch (...) {
         error_ = std::current_exception();
       }
-      // Unblocks a writer still sending: it gets EPIPE instead of waiting.
-      reader_.reset();
+      // Unblocks a writer still sending: its send fails instead of waiting.
+      // Unpacking stops at the tar's end-of-archive; what follows is read by
+      // nobody.
+      channel_.close_read();
     });
   }
   UnpackThread(const UnpackThread&) = delete;
@@ -43,18 +37,7 @@ class UnpackThread {
   ~UnpackThread() { finish_nothrow(); }
 
   // False when the unpacker stopped reading (it failed: finish() says why).
-  bool send(const char* data, size_t len) {
-    while (len > 0) {
-      ssize_t n = ::send(writer_.get(), data, len, MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return false;
-      }
-      data += n;
-      len -= static_cast<size_t>(n);
-    }
-    return true;
-  }
+  bool send(const char* data, size_t len) { return channel_.write(data, len); }
 
   UnpackResult finish() {
     finish_nothrow();
@@ -64,26 +47,38 @@ class UnpackThread {
 
  private:
   void finish_nothrow() {
-    if (writer_) {
-      ::shutdown(writer_.get(), SHUT_WR);
-      // Unpacking stops at the tar's end-of-archive; what follows is read
-      // by nobody, so close our end before joining to avoid a stall.
-    }
+    channel_.close_write();
     if (thread_.joinable()) thread_.join();
-    writer_.reset();
   }
 
-  UniqueFd writer_, reader_;
+  ByteChannel channel_;
   std::thread thread_;
   UnpackResult result_;
   std::exception_ptr error_;
 };
+
+// Writeback of what is written is started every so many bytes: the
+// syncfs before the layer is published then waits for the last stretch
+// only, not for the whole blob at once.
+constexpr off_t kWritebackStep = 8 << 20;
 
 struct Staged {
   StagingDir dir;
   std::string tree;
   std::string blob;
   UniqueFd blob_fd;
+  off_t written = 0;
+  off_t written_back = 0;
+
+  void write_blob(const char* data, size_t len) {
+    write_all(blob_fd.get(), std::string_view(data, len), blob);
+    written += static_cast<off_t>(len);
+    if (written - written_back >= kWritebackStep) {
+      // Only a hint: a failure here shows in the syncfs that follows.
+      ::sync_file_range(blob_fd.get(), written_back, written - written_back, SYNC_FILE_RANGE_WRITE);
+      written_back = written;
+    }
+  }
 };
 
 // A staging directory with the tree's directory; the blob file is made
@@ -136,7 +131,7 @@ LayerFetchResult fetch_layer(Store& store, RegistryClient& client, const Referen
     client.fetch_blob(
         repo, source.blob_digest, source.size,
         [&](const char* data, size_t len) {
-          write_all(staged.blob_fd.get(), std::string_view(data, len), staged.blob);
+          staged.write_blob(data, len);
           if (!unpacker.send(data, len)) {
             unpacker_stopped = true;
             throw Error("unpacking stopped");
@@ -177,8 +172,7 @@ LayerFetchResult store_layer_from_fd(Store& store, int fd, const LayerSource& so
     if (n == 0) break;
     hasher.update(buf, static_cast<size_t>(n));
     total += n;
-    if (!linked)
-      write_all(staged.blob_fd.get(), std::string_view(buf, static_cast<size_t>(n)), staged.blob);
+    if (!linked) staged.write_blob(buf, static_cast<size_t>(n));
     if (!unpacker.send(buf, static_cast<size_t>(n))) {
       unpacker.finish();
       throw Error("layer " + source.diff_id + ": unpacking stopped");

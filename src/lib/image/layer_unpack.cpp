@@ -30,6 +30,8 @@ namespace nook::image {
 namespace {
 
 constexpr size_t kStreamBlock = 1 << 20;
+// Files from this size on get their writeback started when written.
+constexpr la_int64_t kWritebackFrom = 256 << 10;
 
 // libarchive converts pax (UTF-8) names to the locale's charset; under the
 // C locale non-ASCII names would fail to convert. C.UTF-8 for this thread
@@ -479,6 +481,9 @@ void Unpacker::regular(struct archive* a, struct archive_entry* e, const EntryPa
     res_.bytes_written += len;
     end = std::max<la_int64_t>(end, off + static_cast<la_int64_t>(len));
   }
+  // Writeback starts now rather than at the syncfs that publishes the
+  // layer, which then finds most of the data on its way to disk.
+  if (end >= kWritebackFrom) ::sync_file_range(f.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   // A sparse file's trailing hole.
   if (end < size && ::ftruncate(f.get(), size) < 0) throw_errno("truncate", p.shown());
   if (opt_.chown) {
@@ -639,10 +644,16 @@ void Unpacker::finish_dirs() {
 
 UnpackResult unpack_layer(int compressed_fd, const std::string& media_type,
                           const std::string& dest_dir, const UnpackOptions& options) {
+  FdByteSource src(compressed_fd);
+  return unpack_layer(src, media_type, dest_dir, options);
+}
+
+UnpackResult unpack_layer(ByteSource& compressed, const std::string& media_type,
+                          const std::string& dest_dir, const UnpackOptions& options) {
   Compression c = layer_compression(media_type);
   UniqueFd root(::open(dest_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) throw_errno("open layer directory", dest_dir);
-  std::unique_ptr<Decompressor> dec = open_decompressor(compressed_fd, c);
+  std::unique_ptr<Decompressor> dec = open_decompressor(compressed, c);
   TarStream stream(*dec, options.max_bytes);
   Utf8Locale utf8;
 

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "image/byte_source.hpp"
+
 namespace nook::image {
 
 struct UnpackOptions {
@@ -46,6 +48,9 @@ struct UnpackResult {
 // dest_dir must exist; it is usually empty (overlay) or holds the layers
 // below (vfs).
 UnpackResult unpack_layer(int compressed_fd, const std::string& media_type,
+                          const std::string& dest_dir, const UnpackOptions& options);
+// The same reading from any source (a pull's in-memory channel).
+UnpackResult unpack_layer(ByteSource& compressed, const std::string& media_type,
                           const std::string& dest_dir, const UnpackOptions& options);
 
 }  // namespace nook::image
