@@ -77,7 +77,7 @@ for line in open(path):
     m.setdefault(name, []).append(int(rss))
 print(f"Measured {datetime.date.today()} at {commit}, {rounds} alternating rounds, cold store each time, "
       f"4-layer image ({size} MB of gzip blobs, ~195 MB unpacked) from docker-registry on 127.0.0.1, "
-      "store on a journaled ext4 of its own, as the unprivileged user. Medians.\n")
+      "store on a journaled ext4 of its own (direct-I/O loop device), as the unprivileged user. Medians.\n")
 print("| tool | what | median s | ratio to nook | peak RSS MiB |")
 print("|---|---|---|---|---|")
 what = {"nook": "pull + unpack (synced)", "podman": "pull + unpack (overlay)",

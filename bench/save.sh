@@ -74,7 +74,7 @@ for line in open(path):
     t.setdefault(name, []).append(float(secs))
     m.setdefault(name, []).append(int(rss))
 print(f"Measured {datetime.date.today()} at {commit}, {rounds} alternating rounds, the bench image "
-      "(~195 MB as a docker-archive) in a store on a journaled ext4 of its own, as the "
+      "(~195 MB as a docker-archive) in a store on a journaled ext4 of its own (direct-I/O loop device), as the "
       "unprivileged user. Load goes into an empty store (unpacking included, synced for nook). Medians.\n")
 print("| what | nook s | podman s | podman / nook | nook RSS MiB | podman RSS MiB |")
 print("|---|---|---|---|---|---|")
