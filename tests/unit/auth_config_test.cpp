@@ -10,6 +10,7 @@
 #include "image/base64.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using namespace nook::image;
 using nlohmann::json;
@@ -193,9 +194,6 @@ TEST(AuthConfig, AuthKeyNormalisesUrls) {
 class AuthFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/nook-auth-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     for (const char* v :
          {"HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "REGISTRY_AUTH_FILE", "DOCKER_CONFIG"}) {
       const char* cur = getenv(v);
@@ -210,9 +208,9 @@ class AuthFiles : public ::testing::Test {
         unsetenv(k.c_str());
       }
     }
-    nook::remove_tree(dir_);
   }
-  std::string dir_;
+  nook::test::TempDir tmp_{"/tmp/nook-auth-"};
+  const std::string dir_ = tmp_.path();
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 

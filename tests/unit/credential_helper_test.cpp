@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <string>
 
 #include "error_text.hpp"
@@ -16,8 +15,8 @@
 #include "image/credential_store.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
-namespace fs = std::filesystem;
 using namespace nook::image;
 
 namespace {
@@ -26,16 +25,10 @@ namespace {
 class CredentialHelper : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/nook-helper-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     old_path_ = ::getenv("PATH") ? ::getenv("PATH") : "";
     ::setenv("PATH", (dir_ + ":" + old_path_).c_str(), 1);
   }
-  void TearDown() override {
-    ::setenv("PATH", old_path_.c_str(), 1);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { ::setenv("PATH", old_path_.c_str(), 1); }
   void helper(const std::string& name, const std::string& script) {
     std::string path = dir_ + "/docker-credential-" + name;
     nook::write_file(path, "#!/bin/sh\n" + script, O_CREAT | O_TRUNC, 0755);
@@ -44,7 +37,9 @@ class CredentialHelper : public ::testing::Test {
     return test_util::error_of([&] { credential_helper_get(name, server); });
   }
 
-  std::string dir_, old_path_;
+  nook::test::TempDir tmp_{"/tmp/nook-helper-test-"};
+  const std::string dir_ = tmp_.path();
+  std::string old_path_;
 };
 
 TEST_F(CredentialHelper, ItGetsTheServerOnStdinAndAnswersJson) {

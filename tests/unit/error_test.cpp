@@ -4,6 +4,7 @@
 
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using nook::Error;
 
@@ -32,12 +33,12 @@ TEST(File, ReadMissingFileNamesPath) {
 }
 
 TEST(File, AtomicWriteThenRead) {
-  char dir[] = "/tmp/nook-unit-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  std::string p = std::string(dir) + "/a/b/c";
-  nook::make_dirs(std::string(dir) + "/a/b");
+  nook::test::TempDir dir("/tmp/nook-unit-");
+  std::string p = dir.path("a/b/c");
+  nook::make_dirs(dir.path("a/b"));
   nook::write_file_atomic(p, "hello");
   EXPECT_EQ(nook::read_file(p), "hello");
-  nook::remove_tree(dir);
-  EXPECT_FALSE(nook::path_exists(dir));
+  // remove_tree is under test here; the TempDir finds nothing left to remove.
+  nook::remove_tree(dir.path());
+  EXPECT_FALSE(nook::path_exists(dir.path()));
 }

@@ -10,6 +10,7 @@
 
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using nook::Error;
 using nook::oci::Hook;
@@ -19,14 +20,7 @@ namespace {
 
 class HooksTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nook-hooks-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { nook::remove_tree(dir_); }
-
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string path(const std::string& name) const { return tmp_.path(name); }
 
   // /bin/sh -c script, with $1 = out.
   Hook sh(const std::string& script, std::vector<std::string> env = {},
@@ -46,7 +40,7 @@ class HooksTest : public ::testing::Test {
     return "(no error)";
   }
 
-  std::string dir_;
+  nook::test::TempDir tmp_{"/tmp/nook-hooks-"};
 };
 
 const std::string kState =

@@ -33,6 +33,7 @@
 #include "image/stored_image.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -123,13 +124,9 @@ std::string hex(const std::string& digest) {
 class ArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/nook-archive-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     fs::create_directories(dir_ + "/a");
     fs::create_directories(dir_ + "/b");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string file(const std::string& name, const std::string& bytes) {
     std::string path = dir_ + "/" + name;
@@ -168,7 +165,8 @@ class ArchiveTest : public ::testing::Test {
     return load_from_path(b, out, load_options());
   }
 
-  std::string dir_;
+  nook::test::TempDir tmp_{"/tmp/nook-archive-test-"};
+  const std::string dir_ = tmp_.path();
   int counter_ = 0;
 };
 

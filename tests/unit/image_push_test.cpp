@@ -21,6 +21,7 @@
 #include "image/store.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace nook::image;
@@ -31,13 +32,6 @@ using test_util::error_of;
 
 class PushTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nook-push-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // A published layer with a compressed blob of media type `type`.
   LayerRecord add_layer(Store& s, const std::string& content,
                         std::string type = std::string(media_type::oci_layer_gzip)) {
@@ -97,7 +91,8 @@ class PushTest : public ::testing::Test {
     return img;
   }
 
-  std::string root_;
+  nook::test::TempDir tmp_{"/tmp/nook-push-test-"};
+  const std::string root_ = tmp_.path();
 };
 
 TEST(PushFormat, ParsesPodmansNamesAndRefusesOthers) {
@@ -317,9 +312,8 @@ TEST(Login, UserNamesAndKeys) {
 }
 
 TEST(Login, StoredLoginFollowsPodmansKeyRules) {
-  char tmpl[] = "/tmp/nook-login-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string file = std::string(tmpl) + "/auth.json";
+  nook::test::TempDir tmp("/tmp/nook-login-test-");
+  std::string file = tmp.path("auth.json");
   auto sources = credential_sources(RegistriesConf{}, file);
   store_credentials(file, "127.0.0.1:5000/ns", "nsuser", "p1");
   EXPECT_FALSE(stored_login("127.0.0.1:5000", sources));
@@ -329,7 +323,6 @@ TEST(Login, StoredLoginFollowsPodmansKeyRules) {
   store_credentials(file, "127.0.0.1:5000", "hostuser", "p2");
   EXPECT_EQ(stored_login("127.0.0.1:5000", sources)->username, "hostuser");
   EXPECT_EQ(stored_login("127.0.0.1:5000/ns", sources)->username, "nsuser");
-  fs::remove_all(tmpl);
 }
 
 TEST(Login, AnUnreachableRegistryIsNotABadPassword) {

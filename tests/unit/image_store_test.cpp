@@ -21,6 +21,7 @@
 #include "image/store.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nook::Error;
@@ -34,13 +35,6 @@ namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nook-store-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   // A published layer whose tree holds one file with `content`.
   LayerRecord add_layer(Store& s, const std::string& content) {
     std::string diff = compute_digest("diff:" + content);
@@ -80,7 +74,8 @@ class StoreTest : public ::testing::Test {
     return img;
   }
 
-  std::string root_;
+  nook::test::TempDir tmp_{"/tmp/nook-store-test-"};
+  const std::string root_ = tmp_.path();
 };
 
 TEST(ImageSize, LayersPlusTheManifestTwiceAndTheConfigAsPodmanCounts) {

@@ -31,6 +31,7 @@
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nook::Error;
@@ -219,9 +220,6 @@ Snapshot snapshot(const fs::path& base, const fs::path& skip) {
 class LayerUnpack : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/nook-unpack-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
     dest_ = base_ / "dest";
     fs::create_directory(dest_);
     // Beside dest, reachable by "../sentinel": no hostile entry may touch it.
@@ -232,15 +230,6 @@ class LayerUnpack : public ::testing::Test {
     before_ = snapshot(base_, dest_);
     passwd_nlink_ = nlink("/etc/passwd");
     opts_.chown = is_root();
-  }
-  void TearDown() override {
-    // Read-only dirs from a layer: make them writable so the tree can go.
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(base_, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
-    }
-    fs::remove_all(base_, ec);
   }
 
   static nlink_t nlink(const std::string& p) {
@@ -288,7 +277,9 @@ class LayerUnpack : public ::testing::Test {
     return n < 0 ? "<none>" : std::string(buf, static_cast<size_t>(n));
   }
 
-  fs::path base_, dest_;
+  nook::test::TempDir tmp_{"/tmp/nook-unpack-test."};
+  const fs::path base_ = tmp_.path();
+  fs::path dest_;
   Snapshot before_;
   nlink_t passwd_nlink_ = 0;
   UnpackOptions opts_;

@@ -2,7 +2,6 @@
 // keeping what is there when it cannot go on.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "image/oci_layout_update.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace nook::image;
@@ -106,16 +106,11 @@ TEST(OciIndexMerge, MalformedIndexesAreRefused) {
 
 class OciLayoutSink : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nook-layout-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   void put(const std::string& name, const std::string& text) {
     nook::write_file(dir_ + "/" + name, text, O_CREAT | O_TRUNC);
   }
-  std::string dir_;
+  nook::test::TempDir tmp_{"/tmp/nook-layout-test-"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(OciLayoutSink, AddsBlobsKeepsOnesThereAndMergesTheIndexLast) {

@@ -2,13 +2,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-
 #include "oci/spec_emit.hpp"
 #include "oci/spec_parse.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using nook::oci::load_spec;
 
@@ -17,21 +15,15 @@ namespace {
 // A bundle directory with a config.json; removed at the end of the test.
 class Bundle {
  public:
-  Bundle() {
-    char tmpl[] = "/tmp/nook-oci-bundle-XXXXXX";
-    if (!::mkdtemp(tmpl)) nook::throw_errno("mkdtemp", tmpl);
-    dir_ = tmpl;
-  }
-  ~Bundle() { nook::remove_tree(dir_); }
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_.path(); }
   void write_config(const std::string& root_path) {
     auto s = nook::oci::default_spec(false, 0, 0, false);
     s.root.path = root_path;
-    nook::write_file(dir_ + "/config.json", nook::oci::emit_spec(s));
+    nook::write_file(dir_.path("config.json"), nook::oci::emit_spec(s));
   }
 
  private:
-  std::string dir_;
+  nook::test::TempDir dir_{"/tmp/nook-oci-bundle-"};
 };
 
 }  // namespace

@@ -2,13 +2,13 @@
 // inline TOML; the loader against files in a temporary directory.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <string>
 
 #include "image/registries_conf.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using namespace nook::image;
 
@@ -356,13 +356,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 class RegistriesConfFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nook-regconf-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { nook::remove_tree(dir_); }
-  std::string dir_;
+  nook::test::TempDir tmp_{"/tmp/nook-regconf-"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(RegistriesConfFiles, MainThenDropInsInNameOrder) {

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,6 +29,7 @@
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using namespace nook::image;
 using nlohmann::json;
@@ -45,11 +47,9 @@ std::string source_dir() {
   return fs::path(__FILE__).parent_path().parent_path().parent_path();
 }
 
-std::string make_temp_dir(const char* what) {
+nook::test::TempDir make_temp_dir(const char* what) {
   const char* tmp = getenv("TMPDIR");
-  std::string t = std::string(tmp && *tmp ? tmp : "/tmp") + "/nook-" + what + "-XXXXXX";
-  if (!mkdtemp(t.data())) nook::throw_errno("mkdtemp", t);
-  return t;
+  return nook::test::TempDir(std::string(tmp && *tmp ? tmp : "/tmp") + "/nook-" + what + "-");
 }
 
 int free_port() {
@@ -65,8 +65,8 @@ int free_port() {
 
 // The busybox OCI layout, built once per test binary run.
 struct Layout {
-  std::string parent;  // the temporary directory holding dir, removed at exit
-  std::string dir;
+  nook::test::TempDir parent = make_temp_dir("busybox-image");  // holds dir; removed at exit
+  std::string dir = parent.path("oci");
   std::string manifest_digest;
   std::string manifest;
   json manifest_json;
@@ -78,8 +78,6 @@ struct Layout {
 const Layout& busybox_layout() {
   static Layout layout = [] {
     Layout l;
-    l.parent = make_temp_dir("busybox-image");
-    l.dir = l.parent + "/oci";
     std::string cmd =
         "'" + source_dir() + "/tests/fixtures/make-busybox-image.sh' '" + l.dir + "' >/dev/null";
     if (std::system(cmd.c_str()) != 0) throw nook::Error("make-busybox-image.sh failed");
@@ -89,9 +87,6 @@ const Layout& busybox_layout() {
     l.manifest_json = json::parse(l.manifest);
     return l;
   }();
-  static struct Cleanup {
-    ~Cleanup() { nook::remove_tree(layout.parent); }
-  } cleanup;
   return layout;
 }
 
@@ -121,7 +116,8 @@ class RealRegistry : public ::testing::Test {
     busybox_layout();
   }
   void start(bool with_auth = false) {
-    dir_ = make_temp_dir("registry");
+    tmp_.emplace(make_temp_dir("registry"));
+    dir_ = tmp_->path();
     port_ = free_port();
     host_ = "127.0.0.1:" + std::to_string(port_);
     std::string config =
@@ -172,7 +168,6 @@ class RealRegistry : public ::testing::Test {
       int status;
       waitpid(pid_, &status, 0);
     }
-    if (!dir_.empty()) nook::remove_tree(dir_);
   }
   ClientOptions options() {
     ClientOptions o;
@@ -185,6 +180,7 @@ class RealRegistry : public ::testing::Test {
   std::string layer_digest() const { return busybox_layout().manifest_json["layers"][0]["digest"]; }
   int64_t layer_size() const { return busybox_layout().manifest_json["layers"][0]["size"]; }
 
+  std::optional<nook::test::TempDir> tmp_;  // made by start()
   std::string dir_;
   std::string host_;
   int port_ = 0;
@@ -665,15 +661,14 @@ TEST(FakeRegistry, CorruptBlobIsRejectedAndNotKept) {
     return {"HTTP/1.1 200 OK", "the fake layer"};
   });
   RegistryClient client(fake_options());
-  std::string dir = make_temp_dir("corrupt-blob");
-  std::string out = dir + "/blob";
+  nook::test::TempDir dir = make_temp_dir("corrupt-blob");
+  std::string out = dir.path("blob");
   std::string e = error_of([&] {
     client.fetch_blob_to_file(image_ref(server.host() + "/a/b"), digest, good.size(), out);
   });
   EXPECT_NE(e.find("digest mismatch: expected " + digest), std::string::npos) << e;
   EXPECT_FALSE(nook::path_exists(out));
   EXPECT_FALSE(nook::path_exists(out + ".partial"));
-  nook::remove_tree(dir);
 }
 
 TEST(FakeRegistry, ManifestDigestChecks) {

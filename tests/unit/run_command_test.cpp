@@ -2,7 +2,6 @@
 // deadlines, and helpers that misbehave.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <string>
 
 #include <pthread.h>
@@ -13,6 +12,7 @@
 #include "sys/error.hpp"
 #include "sys/file.hpp"
 #include "sys/run_command.hpp"
+#include "temp_dir.hpp"
 
 using nook::run_command;
 
@@ -61,9 +61,8 @@ TEST(RunCommand, DeadlinesKill) {
 }
 
 TEST(RunCommand, AKilledHelperTakesItsChildrenAlong) {
-  char tmpl[] = "/tmp/nook-run-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string pidfile = std::string(tmpl) + "/pid";
+  nook::test::TempDir tmp("/tmp/nook-run-test-");
+  std::string pidfile = tmp.path("pid");
   EXPECT_NE(
       error_of({"sh", "-c", "exec >&- 2>&-; sleep 30 & echo $! >" + pidfile + "; wait"}, "", 500)
           .find("killed it"),
@@ -84,7 +83,6 @@ TEST(RunCommand, AKilledHelperTakesItsChildrenAlong) {
   std::string stat;
   for (int i = 0; i < 500 && !dead(stat); ++i) ::usleep(10'000);
   EXPECT_TRUE(dead(stat)) << stat;
-  std::filesystem::remove_all(tmpl);
 }
 
 TEST(RunCommand, SignalsTheCallerIgnoresAreNotIgnoredInTheHelper) {

@@ -11,6 +11,7 @@
 #include "runtime/state_store.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using namespace nook;
 using namespace nook::runtime;
@@ -93,13 +94,8 @@ TEST(StateStore, IdValidation) {
 
 class StateStoreDir : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/nook-state-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { remove_tree(dir_); }
-  std::string dir_;
+  nook::test::TempDir tmp_{"/tmp/nook-state-"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(StateStoreDir, SaveLoadListRemove) {

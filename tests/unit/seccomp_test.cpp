@@ -19,6 +19,7 @@
 #include "child_process.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 using nook::Error;
 using nook::UniqueFd;
@@ -332,13 +333,10 @@ TEST(Seccomp, LoadWithoutNoNewPrivsOrCapSysAdminExplainsItself) {
 namespace {
 
 struct Listener {
-  std::string dir, path;
+  nook::test::TempDir dir{"/tmp/nook-seccomp-"};
+  std::string path = dir.path("agent.sock");
   UniqueFd fd;
   Listener() {
-    char tmpl[] = "/tmp/nook-seccomp-XXXXXX";
-    if (!mkdtemp(tmpl)) nook::throw_errno("mkdtemp");
-    dir = tmpl;
-    path = dir + "/agent.sock";
     fd.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -347,7 +345,6 @@ struct Listener {
         listen(fd.get(), 1) != 0)
       nook::throw_errno("bind", path);
   }
-  ~Listener() { nook::remove_tree(dir); }
 
   // Accepts one agent connection: the whole JSON and the fd that came with it.
   std::pair<std::string, UniqueFd> receive() {

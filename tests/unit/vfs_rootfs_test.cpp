@@ -16,6 +16,7 @@
 #include "image/vfs_rootfs.hpp"
 #include "sys/error.hpp"
 #include "sys/file.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using nook::image::copy_layers_to_rootfs;
@@ -25,21 +26,10 @@ namespace {
 class VfsRootfs : public ::testing::Test {
  protected:
   void SetUp() override {
-    // On the disk, not /tmp's tmpfs: the store's xattrs and holes live there.
-    char tmpl[] = "/var/tmp/nook-vfs-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-    for (const char* d : {"l1", "l2", "root"}) fs::create_directory(base_ + "/" + d);
-  }
-  void TearDown() override {
-    // A 0555 directory stops remove_all for a user without privileges.
-    for (auto it = fs::recursive_directory_iterator(base_);
-         it != fs::recursive_directory_iterator(); ++it)
-      if (it->is_directory() && !it->is_symlink()) ::chmod(it->path().c_str(), 0755);
-    fs::remove_all(base_);
+    for (const char* d : {"l1", "l2", "root"}) fs::create_directory(p(d));
   }
 
-  std::string p(const std::string& rel) const { return base_ + "/" + rel; }
+  std::string p(const std::string& rel) const { return tmp_.path(rel); }
   void file(const std::string& rel, const std::string& data, mode_t mode = 0644) {
     fs::create_directories(fs::path(p(rel)).parent_path());
     nook::write_file(p(rel), data, O_CREAT | O_TRUNC, 0600);
@@ -66,7 +56,8 @@ class VfsRootfs : public ::testing::Test {
   }
   std::string read(const std::string& rel) const { return nook::read_file(p(rel)); }
 
-  std::string base_;
+  // On the disk, not /tmp's tmpfs: the store's xattrs and holes live there.
+  nook::test::TempDir tmp_{"/var/tmp/nook-vfs-test-"};
 };
 
 TEST_F(VfsRootfs, OverlaySemanticsAndWhatFilesKeep) {
