@@ -41,9 +41,9 @@ bench_scratch() {
     mkfs.ext4 -q -F "$fs_image"
     local dev
     dev=$(losetup --direct-io="${NOOK_BENCH_DIRECT_IO:-on}" --find --show "$fs_image")
-    mount "$dev" "$work"
     # shellcheck disable=SC2064 # expanded now: all three are this function's
     trap "umount '$work' 2>/dev/null; losetup -d '$dev' 2>/dev/null; rm -f '$fs_image'; rmdir '$work' 2>/dev/null || true" EXIT
+    mount "$dev" "$work"
   fi
   # podman's rootless pause process (catatonit) keeps the mount namespace it
   # was started in: one older than the mount above would hide it from

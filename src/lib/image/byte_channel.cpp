@@ -1,19 +1,9 @@
 #include "image/byte_channel.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 
-#include "sys/error.hpp"
-
 namespace nook::image {
-
-size_t FdByteSource::read(uint8_t* buf, size_t n) {
-  ssize_t r = retry_eintr([&] { return ::read(fd_, buf, n); });
-  if (r < 0) throw_errno("read layer blob");
-  return static_cast<size_t>(r);
-}
 
 ByteChannel::ByteChannel(size_t capacity)
     : buf_(new uint8_t[std::max<size_t>(capacity, 1)]), capacity_(std::max<size_t>(capacity, 1)) {}
@@ -48,6 +38,7 @@ void ByteChannel::close_write() {
 }
 
 size_t ByteChannel::read(uint8_t* buf, size_t n) {
+  if (n == 0) return 0;
   std::unique_lock lock(mu_);
   size_t done = 0;
   while (done < n) {

@@ -10,7 +10,8 @@ namespace nook::image {
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
-  // Fills buf with 1..n bytes, or returns 0 at the end of the stream.
+  // Fills buf with 1..n bytes, or returns 0 at the end of the stream (or
+  // when n is 0).
   // Throws Error when the bytes cannot be had.
   virtual size_t read(uint8_t* buf, size_t n) = 0;
 };

@@ -47,7 +47,7 @@ class Input {
   }
   // Past the buffer: straight from the source into the caller's memory.
   size_t read_direct(uint8_t* buf, size_t n) {
-    if (eof_) return 0;
+    if (eof_ || n == 0) return 0;
     size_t r = src_->read(buf, n);
     if (r == 0) eof_ = true;
     return r;

@@ -189,9 +189,10 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  // Fewer, larger body callbacks (the default is 16 KiB): each one costs a
-  // blob write, a hand-over to the unpacker and a hash update.
-  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L << 10);
+  // Streamed bodies (blobs) in fewer, larger callbacks than the default
+  // 16 KiB: each one costs a blob write, a hand-over to the unpacker and a
+  // hash update. acquire() resets the handle, so small requests keep 16 KiB.
+  if (request.sink) curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L << 10);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);

@@ -26,9 +26,8 @@ class UnpackThread {
       } catch (...) {
         error_ = std::current_exception();
       }
-      // Unblocks a writer still sending: its send fails instead of waiting.
-      // Unpacking stops at the tar's end-of-archive; what follows is read by
-      // nobody.
+      // Unpacking read to the end or failed: a writer still sending gets
+      // false instead of waiting for room that never comes.
       channel_.close_read();
     });
   }
