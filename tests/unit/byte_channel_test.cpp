@@ -181,9 +181,13 @@ TEST(ByteChannel, ALayerUnpacksFromTheChannel) {
 TEST(ByteChannel, AFailedUnpackStopsTheWriter) {
   nook::test::TempDir dir("/tmp/nook-channel-test-");
   ByteChannel ch(4096);
-  // gzip's magic, then garbage: the inflater fails at once, and 4 MiB more
-  // than the ring holds is still to be written.
-  std::string junk = "\x1f\x8b\x08" + std::string(4 << 20, '\xff');
+  // A plain gzip header, then a deflate block of the reserved type 3: the
+  // inflater fails on the first block, with 4 MiB more than the ring holds
+  // still to be written. (Garbage right after the magic would not do: its
+  // flag byte announces a file name, and the header parser reads on for
+  // its end.)
+  std::string junk("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  junk += std::string(4 << 20, '\xff');
   Writer w(ch, junk, {65536});
   nook::image::UnpackOptions opts;
   opts.chown = false;
