@@ -1,4 +1,6 @@
-// Feeds arbitrary bytes to the layer unpacker as a plain tar. Only
+// Feeds arbitrary bytes to the layer unpacker: as a gzip or zstd layer when
+// they start with that format's magic (so the decompressors are fuzzed
+// too), else as a plain tar. Only
 // nook::Error may come out; anything else (another exception, a crash, a
 // sanitizer report) is a bug, and so is any change beside the destination:
 // each run unpacks into work/dest next to work/sentinel, and aborts if the
@@ -62,7 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opts.max_bytes = 8 << 20;
   opts.max_entries = 2000;
   try {
-    nook::image::unpack_layer(in.get(), "application/vnd.oci.image.layer.v1.tar", dest, opts);
+    const char* type = "application/vnd.oci.image.layer.v1.tar";
+    if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+      type = "application/vnd.oci.image.layer.v1.tar+gzip";
+    else if (size >= 4 && data[0] == 0x28 && data[1] == 0xb5 && data[2] == 0x2f && data[3] == 0xfd)
+      type = "application/vnd.oci.image.layer.v1.tar+zstd";
+    nook::image::unpack_layer(in.get(), type, dest, opts);
   } catch (const nook::Error&) {
   }
   check_work_dir(work);
