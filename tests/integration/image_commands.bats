@@ -374,6 +374,25 @@ application/vnd.oci.image.manifest.v1+json"
   assert_output "Error: nosuchimage: image not known"
 }
 
+@test "an image without layers reads as podman 4.3's: history <missing>, sizes" {
+  image_from_json "$BATS_TEST_TMPDIR/none" '{"layers":[],"history":[{"created":"2024-01-02T03:04:05Z",
+    "created_by":"/bin/sh -c #(nop) CMD [\"sh\"]","empty_layer":true}]}' >/dev/null
+  registry push "$BATS_TEST_TMPDIR/none" hist/none:1 >/dev/null
+  local img=$REGISTRY/hist/none:1 args t
+  for t in n p; do "$t" pull -q --tls-verify=false "$img" >/dev/null; done
+  for args in "history $img" "history --no-trunc $img" "history --format json $img" "history -q $img" \
+    "images --format {{.ID}}:{{.Size}} $img"; do
+    # shellcheck disable=SC2086 # the words of $args are the arguments
+    run -0 p $args
+    local want=$output
+    # shellcheck disable=SC2086
+    run -0 n $args
+    [ "$output" = "$want" ] || fail "nook $args printed:"$'\n'"$output"$'\n'"podman printed:"$'\n'"$want"
+  done
+  run -0 n history -q "$img"
+  assert_output "<missing>"
+}
+
 @test "history and sizes read as podman 4.3's: base image IDs down the history, empty layers, JSON" {
   local base='[{"created":"2024-01-02T03:04:05Z","created_by":"/bin/sh -c #(nop) ADD file:aaa in /"},
     {"created":"2024-01-02T03:04:06Z","created_by":"/bin/sh -c #(nop) CMD [\"sh\"]","empty_layer":true},
