@@ -327,9 +327,10 @@ application/vnd.oci.image.manifest.v1+json"
 }
 
 @test "kill -9 during a pull leaves nothing half-visible; the next pull completes it" {
-  local i delay
-  for i in 1 2 3 4 5 6; do
-    delay=$(printf '0.%02d' $((i * 7)))
+  # Not `i`: bats' run loops over a global i, which would be this one.
+  local round delay
+  for round in 1 2 3 4 5 6; do
+    delay=$(printf '0.%02d' $((round * 7)))
     npull -q "$REGISTRY/busybox:latest" >/dev/null 2>&1 &
     sleep "$delay"
     kill -9 $! 2>/dev/null || true
