@@ -1,7 +1,7 @@
 #pragma once
 // One layer from a registry into the store, streamed: each chunk the
 // registry sends is written to the compressed blob's staging file and,
-// through a socket, to a thread that inflates and unpacks it, so download,
+// through an in-memory ring, to a thread that inflates and unpacks it, so download,
 // decompression and extraction overlap and memory stays at a few buffers
 // whatever the layer's size.
 #include <cstdint>
