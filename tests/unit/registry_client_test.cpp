@@ -831,4 +831,19 @@ TEST(RegistryHelpers, RedactUrlHidesOnlyThePassword) {
   EXPECT_EQ(redact_url(""), "");
 }
 
+TEST(RegistryHelpers, ATransportErrorShowsTheUrlWithoutItsPassword) {
+  HttpClient http(HttpOptions{"nook-test"});
+  HttpRequest req;
+  // Nothing listens there: the connection is refused.
+  req.url = "http://me:s3cret@127.0.0.1:" + std::to_string(free_port()) + "/root.tar";
+  try {
+    http.perform(req);
+    FAIL() << "a refused connection should throw";
+  } catch (const nook::Error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("GET http://me:xxxxx@127.0.0.1:"), std::string::npos) << what;
+    EXPECT_EQ(what.find("s3cret"), std::string::npos) << what;
+  }
+}
+
 }  // namespace

@@ -264,7 +264,9 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
                          what.find("Broken pipe") != std::string::npos ||
                          what.find("not connected") != std::string::npos);
     release(std::move(handle));
-    if (!t.error.empty()) throw Error(request.method + " " + request.url + ": " + what);
+    // A password in the URL (an import's) stays out of every message.
+    std::string shown = request.method + " " + redact_url(request.url);
+    if (!t.error.empty()) throw Error(shown + ": " + what);
     // Only an untrusted issuer gets the hint: a name mismatch is not about the CA.
     if (rc == CURLE_PEER_FAILED_VERIFICATION && request.tls && !request.tls->verify_hint.empty() &&
         what.find("certificate problem") != std::string::npos)
@@ -281,7 +283,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
       what += " (" + request.tls->client_cert_hint + ")";
     else if (reset_in_tls && !request.tls->client_cert_hint.empty())
       what += " (reset in TLS before any answer: perhaps " + request.tls->client_cert_hint + ")";
-    throw TransportError(request.method + " " + request.url + ": " + what, rc, refused);
+    throw TransportError(shown + ": " + what, rc, refused);
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   char* url = nullptr;

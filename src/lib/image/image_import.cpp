@@ -167,19 +167,14 @@ Staged download_in(const std::string& url, const std::string& path) {
   req.follow_redirects = true;
   req.sink = [&w](long, const char* data, size_t n) { w.append(data, n); };
   HttpResponse r;
-  // A password in the URL stays out of every message.
-  std::string shown = redact_url(url);
   try {
     r = http.perform(req);
   } catch (const Error& e) {
-    std::string what = e.what();
-    for (size_t at = what.find(url); at != std::string::npos;
-         at = what.find(url, at + shown.size()))
-      what.replace(at, url.size(), shown);
-    throw Error("import: " + what);
+    // The client's messages show the URL with its password redacted.
+    throw Error(std::string("import: ") + e.what());
   }
   if (r.status < 200 || r.status > 299)
-    throw Error("import: GET " + shown + ": HTTP " + std::to_string(r.status));
+    throw Error("import: GET " + redact_url(url) + ": HTTP " + std::to_string(r.status));
   return w.finish();
 }
 
