@@ -17,8 +17,8 @@ constexpr size_t kInputSize = 256 * 1024;
 // or borrowed (a download's channel).
 class Input {
  public:
-  Input(ByteSource& src, std::unique_ptr<ByteSource> owned)
-      : owned_(std::move(owned)), src_(&src), buf_(new uint8_t[kInputSize]) {}
+  explicit Input(ByteSource& src) : src_(&src), buf_(new uint8_t[kInputSize]) {}
+  explicit Input(std::unique_ptr<ByteSource> owned) : Input(*owned) { owned_ = std::move(owned); }
 
   // Reads more when the buffer is used up; false at end of file.
   bool fill() {
@@ -260,13 +260,11 @@ std::unique_ptr<Decompressor> open_input(Input in, Compression c) {
 }  // namespace
 
 std::unique_ptr<Decompressor> open_decompressor(ByteSource& src, Compression c) {
-  return open_input(Input(src, nullptr), c);
+  return open_input(Input(src), c);
 }
 
 std::unique_ptr<Decompressor> open_decompressor(int fd, Compression c) {
-  auto owned = std::make_unique<FdByteSource>(fd);
-  ByteSource& src = *owned;
-  return open_input(Input(src, std::move(owned)), c);
+  return open_input(Input(std::make_unique<FdByteSource>(fd)), c);
 }
 
 }  // namespace nook::image
