@@ -90,3 +90,48 @@ text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rs
 open(path, "w").write(text.rstrip("\n") + "\n")
 PY
 }
+
+# bench_image_scratch TAG: the bench image (bench/make-pull-image.sh, built
+# once under /var/tmp, or $NOOK_BENCH_IMAGE) readable by the test user, a
+# scratch file system (bench_scratch TAG), and $results in it.
+bench_image_scratch() {
+  image=${NOOK_BENCH_IMAGE:-/var/tmp/nook-bench-pull-image}
+  [ -f "$image/index.json" ] || "$here/bench/make-pull-image.sh" "$image"
+  bench_scratch "$1"
+  chmod -R a+rX "$image"
+  results=$work/results.txt
+}
+
+# bench_as_user ARGS...: the script on stdin, run by bash as the test user
+# in a clean environment (its own home and runtime dir), with ARGS.
+bench_as_user() {
+  local uid home
+  uid=$(id -u "$user")
+  home=$(getent passwd "$user" | cut -d: -f6)
+  runuser -u "$user" -- env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" \
+    PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin bash -s "$@"
+}
+
+# The two below run inside that script, as the test user, in $work.
+
+# bench_serve_image: a docker-registry on 127.0.0.1 holding $image as
+# bench/big:latest, stopped on exit; sets $ref to it.
+bench_serve_image() {
+  export NOOK_REGISTRY_PORT=$((21000 + RANDOM % 9000)) NOOK_REGISTRY_DIR=$work/registry
+  local reg
+  reg=$(./scripts/registry.sh start)
+  trap './scripts/registry.sh stop >/dev/null 2>&1 || true' EXIT
+  ./scripts/registry.sh push "$image" bench/big:latest >/dev/null
+  # shellcheck disable=SC2034 # the caller's
+  ref=$reg/bench/big:latest
+}
+
+# bench_podman VAR DIR: the array VAR becomes a podman command with a store
+# of its own under $work/DIR, on native overlay (Debian's podman falls back
+# to vfs otherwise), without systemd or journald, which this machine lacks.
+bench_podman() {
+  local -n cmd=$1
+  # shellcheck disable=SC2034 # a name for the caller's array
+  cmd=(podman --root "$work/$2/root" --runroot "$work/$2/run" --storage-driver overlay
+    --tmpdir "$work/podman-tmp" --events-backend file --cgroup-manager cgroupfs)
+}

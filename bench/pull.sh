@@ -11,37 +11,22 @@
 set -euo pipefail
 rounds=${1:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck disable=SC2034 # read by bench/lib.sh
-build=${2:-${NOOK_BUILD_DIR:-$here/build}}
-user=${NOOK_TEST_USER:-nooktest}
+# shellcheck disable=SC2034 # both read by bench/lib.sh
+build=${2:-${NOOK_BUILD_DIR:-$here/build}} user=${NOOK_TEST_USER:-nooktest}
 # shellcheck source=bench/lib.sh
 source "$here/bench/lib.sh"
 bench_require pull.sh nook
 
-uid=$(id -u "$user")
-home=$(getent passwd "$user" | cut -d: -f6)
-image=${NOOK_BENCH_IMAGE:-/var/tmp/nook-bench-pull-image}
-[ -f "$image/index.json" ] || "$here/bench/make-pull-image.sh" "$image"
-bench_scratch pull
-chmod -R a+rX "$image"
-
-# shellcheck disable=SC2154 # $work is set by bench_scratch
-results=$work/results.txt
-runuser -u "$user" -- env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" \
-  PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-  bash -s "$work" "$image" "$rounds" "$results" <<'INNER'
+bench_image_scratch pull
+# shellcheck disable=SC2154 # $work, $image and $results are set by bench_image_scratch
+bench_as_user "$work" "$image" "$rounds" "$results" <<'INNER'
 set -euo pipefail
 work=$1 image=$2 rounds=$3 results=$4 bench=pull.sh
 cd "$work"
 # shellcheck source=bench/lib.sh
 source ./bench-lib.sh
-export NOOK_REGISTRY_PORT=$((21000 + RANDOM % 9000)) NOOK_REGISTRY_DIR=$work/registry
-reg=$(./scripts/registry.sh start)
-trap './scripts/registry.sh stop >/dev/null 2>&1 || true' EXIT
-./scripts/registry.sh push "$image" bench/big:latest >/dev/null
-ref=$reg/bench/big:latest
-P=(podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver overlay
-  --tmpdir "$work/podman-tmp" --events-backend file --cgroup-manager cgroupfs)
+bench_serve_image
+bench_podman P podman
 
 clean() {
   ./nook --root "$work/nook-store" system reset -f >/dev/null 2>&1 || true
