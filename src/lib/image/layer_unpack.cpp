@@ -20,6 +20,7 @@
 
 #include "image/decompress.hpp"
 #include "image/digest.hpp"
+#include "image/layer_entry_path.hpp"
 #include "image/whiteout.hpp"
 #include "sys/error.hpp"
 #include "sys/fd.hpp"
@@ -111,50 +112,6 @@ class TarStream {
 struct ArchiveFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
 };
-
-// A layer path, lexically clean: no leading "/", no "." or empty parts.
-// ".." is refused outright: no real layer needs it and it is the classic
-// escape. Absolute paths are taken relative to the layer root, as tar does.
-struct EntryPath {
-  std::vector<std::string> parts;
-  std::string rel;  // parts joined by "/"; "" is the layer root
-
-  std::string parent() const {
-    size_t slash = rel.rfind('/');
-    return slash == std::string::npos ? std::string() : rel.substr(0, slash);
-  }
-  const std::string& name() const { return parts.back(); }
-  std::string shown() const { return "/" + rel; }
-};
-
-std::string clip(std::string_view s) {
-  return s.size() > 80 ? std::string(s.substr(0, 80)) + "..." : std::string(s);
-}
-
-EntryPath clean_path(const char* raw, const char* what) {
-  std::string_view s = raw;
-  if (s.size() >= PATH_MAX)
-    throw Error(std::string("unpack layer: ") + what + " `" + clip(s) + "` is longer than " +
-                std::to_string(PATH_MAX - 1) + " bytes");
-  EntryPath p;
-  size_t i = 0;
-  while (i <= s.size()) {
-    size_t j = s.find('/', i);
-    if (j == std::string_view::npos) j = s.size();
-    std::string_view part = s.substr(i, j - i);
-    i = j + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..")
-      throw Error(std::string("unpack layer: ") + what + " `" + clip(s) +
-                  "` contains `..`; refusing a path that may leave the layer");
-    if (part.size() > NAME_MAX)
-      throw Error(std::string("unpack layer: ") + what + " `" + clip(s) +
-                  "` has a name longer than " + std::to_string(NAME_MAX) + " bytes");
-    p.parts.emplace_back(part);
-  }
-  for (const auto& part : p.parts) p.rel += (p.rel.empty() ? "" : "/") + part;
-  return p;
-}
 
 // libarchive's own pax writer stores each xattr twice (LIBARCHIVE.xattr and
 // SCHILY.xattr) and its reader reports both: one value per name.
